@@ -1,0 +1,45 @@
+/*
+ * conn.h - one TCP client: a bufferevent whose input is moved to its own
+ * output, with watermark backpressure, half-close and lingering close.
+ */
+#ifndef ECHOD_CONN_H
+#define ECHOD_CONN_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <stdint.h>
+
+#include <event2/bufferevent.h>
+
+#include "addr.h"
+
+struct server;
+struct listener;
+
+/* "[v6 address]:port"; Unix peers are named by their listener. */
+#define CONN_PEER_MAX	56
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct server		*srv;
+	struct bufferevent	*bev;
+	struct listener		*listener;
+	uint64_t		 id;
+	uint64_t		 bytes_in;
+	uint64_t		 start_us;
+	int			 read_paused;	/* by the high watermark */
+	int			 peer_eof;	/* peer half-closed: flush, close */
+	int			 draining;	/* shutdown: flush, half-close */
+	int			 lingering;	/* half-closed, discarding input */
+	char			 peer[CONN_PEER_MAX];
+};
+
+/* Takes ownership of an accepted descriptor; closes it on failure. */
+void	conn_accept(struct server *srv, struct listener *l, int fd,
+	    const struct sockaddr *sa, socklen_t salen);
+/* Shutdown: stop reading, flush the echo, half-close, then close. */
+void	conn_drain(struct conn *c);
+/* Closes now, logging the reason; frees c. */
+void	conn_close(struct conn *c, const char *reason);
+
+#endif

@@ -1,0 +1,41 @@
+/* echod.c - main: options, listeners, the loop, and the exit status. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "listener.h"
+#include "log.h"
+#include "options.h"
+#include "server.h"
+
+int
+main(int argc, char **argv)
+{
+	struct config conf;
+	struct server srv;
+	int rc;
+
+	log_init("echod", LOG_NOTICE);
+	if ((rc = options_parse(argc, argv, &conf)) != -1)
+		return rc;
+	log_init("echod", conf.log_level);
+	/* Peers that reset make write(2) raise SIGPIPE; EPIPE is handled. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (server_init(&srv, &conf) == -1) {
+		log_err("cannot set up the event loop");
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
+	if ((rc = listener_open_all(&srv)) != 0)
+		goto out;
+	rc = server_run(&srv);
+out:
+	server_free(&srv);
+	options_free(&conf);
+	libevent_global_shutdown();
+	return rc;
+}

@@ -1,0 +1,316 @@
+/* listener.c - listening sockets: bind, accept, pause and resume. */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conn.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+
+/* How long accepting pauses after running out of descriptors. */
+#define ACCEPT_RETRY_MS	250
+
+static struct log_ratelimit accept_rl = LOG_RATELIMIT_INIT(10000, 1);
+
+static void
+listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener *l = arg;
+	struct server *srv = l->srv;
+
+	(void)evl;
+	conn_accept(srv, l, fd, sa, (socklen_t)salen);
+	if (srv->nconns >= srv->conf->max_connections) {
+		srv->stats.limit_pauses++;
+		log_limited(&accept_rl, LOG_WARNING, NULL,
+		    "%llu connections open (--max-connections): "
+		    "not accepting until one closes",
+		    (unsigned long long)srv->nconns);
+		listener_pause(srv, ACCEPT_PAUSED_LIMIT);
+	}
+}
+
+static void
+listener_error(struct evconnlistener *evl, void *arg)
+{
+	struct listener *l = arg;
+	struct server *srv = l->srv;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { 0, ACCEPT_RETRY_MS * 1000 };
+
+	(void)evl;
+	srv->stats.accept_errors++;
+	/*
+	 * Out of descriptors or memory: the pending connection stays queued
+	 * and accept() would fail again at once.  Pause instead of spinning;
+	 * a closing connection or the retry timer resumes.
+	 */
+	log_limited(&accept_rl, LOG_WARNING, NULL,
+	    "accept on %s: %s: pausing accepts", l->name, strerror(err));
+	listener_pause(srv, ACCEPT_PAUSED_FDS);
+	evtimer_add(srv->accept_retry, &tv);
+}
+
+static int
+listener_add(struct server *srv, int fd, const char *name,
+    const char *unlink_path)
+{
+	struct listener *l;
+
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		goto fail;
+	l->srv = srv;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	if (unlink_path != NULL)
+		snprintf(l->unlink_path, sizeof(l->unlink_path), "%s",
+		    unlink_path);
+	l->evl = evconnlistener_new(srv->base, listener_accept, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->evl == NULL)
+		goto fail;
+	evconnlistener_set_error_cb(l->evl, listener_error);
+	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
+	log_notice("listening on %s", name);
+	return 0;
+fail:
+	free(l);
+	close(fd);
+	return -1;
+}
+
+static const char *
+listener_hint(const struct addr_spec *spec, int err)
+{
+	if (err == EACCES && spec->kind != ADDR_UNIX && spec->port < 1024)
+		return " (ports below 1024 need root or CAP_NET_BIND_SERVICE;"
+		    " choose another with --listen, e.g. --listen localhost:7007)";
+	if (err == EADDRINUSE)
+		return " (another process is listening there)";
+	return "";
+}
+
+static int
+listener_fail(const struct addr_spec *spec, const char *what, int err)
+{
+	char text[ADDR_TEXT_MAX];
+
+	log_err("cannot listen on %s: %s: %s%s",
+	    addr_spec_format(spec, text, sizeof(text)), what, strerror(err),
+	    listener_hint(spec, err));
+	return EXIT_OSERR;
+}
+
+/* A socket file left by a dead server refuses connections: remove it. */
+static int
+listener_unix_stale(const struct addr_spec *spec, const struct sockaddr_un *sun,
+    socklen_t len)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (spec->path[0] == '@' || lstat(spec->path, &st) == -1)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)sun, len);
+	close(fd);
+	if (rc == 0) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (errno != ECONNREFUSED)
+		return 0;
+	return unlink(spec->path);
+}
+
+static int
+listener_open_unix(struct server *srv, const struct addr_spec *spec)
+{
+	struct sockaddr_un sun;
+	socklen_t len = addr_unix_sockaddr(spec, &sun);
+	char name[ADDR_TEXT_MAX];
+	int fd;
+
+	if (listener_unix_stale(spec, &sun, len) == -1)
+		return listener_fail(spec, "existing file", errno);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return listener_fail(spec, "socket", errno);
+	if (bind(fd, (struct sockaddr *)&sun, len) == -1 ||
+	    listen(fd, (int)srv->conf->backlog) == -1) {
+		int err = errno;
+
+		close(fd);
+		return listener_fail(spec, "bind", err);
+	}
+	addr_spec_format(spec, name, sizeof(name));
+	if (listener_add(srv, fd, name,
+	    spec->path[0] == '@' ? NULL : spec->path) == -1)
+		return listener_fail(spec, "listener", errno);
+	return 0;
+}
+
+static int
+listener_open_inet(struct server *srv, const struct addr_spec *spec,
+    const struct addrinfo *ai)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char name[ADDR_TEXT_MAX];
+	int fd, on = 1, v6only = spec->kind != ADDR_ANY;
+	const char *step = "socket";
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		goto fail;
+	step = "setsockopt";
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1)
+		goto fail;
+	step = "bind";
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		goto fail;
+	step = "listen";
+	if (listen(fd, (int)srv->conf->backlog) == -1)
+		goto fail;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		goto fail;
+	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
+	if (listener_add(srv, fd, name, NULL) == -1)
+		return listener_fail(spec, "listener", errno);
+	return 0;
+fail:
+	{
+		int err = errno;
+
+		if (fd != -1)
+			close(fd);
+		return listener_fail(spec, step, err);
+	}
+}
+
+static int
+listener_open_spec(struct server *srv, const struct addr_spec *spec)
+{
+	struct addrinfo *res, *ai;
+	char why[256], text[ADDR_TEXT_MAX];
+	int rc = 0;
+
+	if (spec->kind == ADDR_UNIX)
+		return listener_open_unix(srv, spec);
+	if (spec->proto == ADDR_UDP) {
+		log_err("cannot listen on %s: UDP is not supported yet",
+		    addr_spec_format(spec, text, sizeof(text)));
+		return EXIT_USAGE;
+	}
+	if (addr_resolve(spec, 1, &res, why, sizeof(why)) == -1) {
+		log_err("cannot listen on %s: %s",
+		    addr_spec_format(spec, text, sizeof(text)), why);
+		return EXIT_USAGE;
+	}
+	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next)
+		rc = listener_open_inet(srv, spec, ai);
+	freeaddrinfo(res);
+	return rc;
+}
+
+int
+listener_open_all(struct server *srv)
+{
+	const struct addr_list *list = &srv->conf->listen;
+	struct addr_spec any;
+	char why[64];
+	size_t i;
+	int rc;
+
+	if (list->n == 0) {
+		addr_parse("*:7", &any, why, sizeof(why));
+		return listener_open_spec(srv, &any);
+	}
+	for (i = 0; i < list->n; i++)
+		if ((rc = listener_open_spec(srv, &list->v[i])) != 0)
+			return rc;
+	return 0;
+}
+
+void
+listener_update(struct server *srv)
+{
+	struct listener *l;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry) {
+		if (l->evl == NULL)
+			continue;
+		if (srv->accept_paused)
+			evconnlistener_disable(l->evl);
+		else
+			evconnlistener_enable(l->evl);
+	}
+}
+
+void
+listener_pause(struct server *srv, unsigned reason)
+{
+	unsigned was = srv->accept_paused;
+
+	srv->accept_paused |= reason;
+	if (!was)
+		listener_update(srv);
+}
+
+void
+listener_resume(struct server *srv, unsigned reason)
+{
+	unsigned was = srv->accept_paused;
+
+	srv->accept_paused &= ~reason;
+	if (was && !srv->accept_paused)
+		listener_update(srv);
+}
+
+void
+listener_close_all(struct server *srv)
+{
+	struct listener *l;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry) {
+		if (l->evl == NULL)
+			continue;
+		evconnlistener_free(l->evl);
+		l->evl = NULL;
+		if (l->unlink_path[0] != '\0')
+			unlink(l->unlink_path);
+	}
+}
+
+void
+listener_free_all(struct server *srv)
+{
+	struct listener *l;
+
+	listener_close_all(srv);
+	while ((l = TAILQ_FIRST(&srv->listeners)) != NULL) {
+		TAILQ_REMOVE(&srv->listeners, l, entry);
+		free(l);
+	}
+}

@@ -1,0 +1,39 @@
+/* listener.h - listening sockets: bind, accept, pause and resume. */
+#ifndef ECHOD_LISTENER_H
+#define ECHOD_LISTENER_H
+
+#include <sys/queue.h>
+
+#include <event2/listener.h>
+
+#include "addr.h"
+
+struct server;
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct server		*srv;
+	struct evconnlistener	*evl;
+	char			 name[ADDR_TEXT_MAX];	/* the bound address */
+	char			 unlink_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/*
+ * Opens every --listen address (or the default *:7).  Returns 0, or an exit
+ * status after logging which address failed and why.
+ */
+int	listener_open_all(struct server *srv);
+/* Enables or disables accepting on all listeners per srv->accept_paused. */
+void	listener_update(struct server *srv);
+/* Pauses accepting for a reason, or lifts it. */
+void	listener_pause(struct server *srv, unsigned reason);
+void	listener_resume(struct server *srv, unsigned reason);
+/*
+ * Stops listening: closes every socket and removes the Unix socket files
+ * echod made.  The structs stay (connections name their listener) until
+ * listener_free_all().
+ */
+void	listener_close_all(struct server *srv);
+void	listener_free_all(struct server *srv);
+
+#endif

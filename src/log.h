@@ -1,0 +1,78 @@
+/*
+ * log.h - the one logging API of echod and echo-client.
+ *
+ * Levels are syslog priorities.  The level test happens in the macro, so a
+ * message below the threshold costs one comparison: no formatting, no call.
+ * Structured fields ("KEY=value" strings, NULL-terminated array) travel with
+ * a message; the stderr backend ignores them, the journal backend sends them.
+ */
+#ifndef ECHOD_LOG_H
+#define ECHOD_LOG_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "units.h"
+
+/* A backend writes one finished message; fields may be NULL. */
+typedef void (*log_backend_fn)(int prio, const char *file, int line,
+    const char *func, const char *const *fields, const char *msg);
+
+extern int log_level;
+
+/* Sets the program name shown in stderr lines and SYSLOG_IDENTIFIER. */
+void	log_init(const char *progname, int level);
+/* Replaces the backend (tests, or a backend added by another module). */
+void	log_set_backend(log_backend_fn fn);
+const char *log_progname(void);
+
+/* Parses "err", "warning", "notice", "info", "debug" (and a few aliases). */
+int	log_level_parse(const char *name, int *level);
+const char *log_level_name(int level);
+
+void	log_write(int prio, const char *file, int line, const char *func,
+	    const char *const *fields, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7)));
+void	log_vwrite(int prio, const char *file, int line, const char *func,
+	    const char *const *fields, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 6, 0)));
+
+#define log_at(prio, fields, ...) do {					\
+	if ((prio) <= log_level)					\
+		log_write((prio), __FILE__, __LINE__, __func__,		\
+		    (fields), __VA_ARGS__);				\
+} while (0)
+
+#define log_err(...)	log_at(LOG_ERR, NULL, __VA_ARGS__)
+#define log_warning(...) log_at(LOG_WARNING, NULL, __VA_ARGS__)
+#define log_notice(...)	log_at(LOG_NOTICE, NULL, __VA_ARGS__)
+#define log_info(...)	log_at(LOG_INFO, NULL, __VA_ARGS__)
+#define log_debug(...)	log_at(LOG_DEBUG, NULL, __VA_ARGS__)
+
+/*
+ * Rate limiting for messages a fault can repeat (EMFILE, resets): at most
+ * `burst` messages per `interval_ms`; when a window with suppressed messages
+ * ends, the next message is preceded by "suppressed N messages".
+ */
+struct log_ratelimit {
+	unsigned	interval_ms;
+	unsigned	burst;
+	uint64_t	window_start_ms;
+	unsigned	printed;
+	unsigned	suppressed;
+};
+
+#define LOG_RATELIMIT_INIT(interval_ms, burst) { (interval_ms), (burst), 0, 0, 0 }
+
+/* Returns 1 if a message may be written now (and logs pending suppressions). */
+int	log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms);
+
+#define log_limited(rl, prio, fields, ...) do {				\
+	if ((prio) <= log_level &&					\
+	    log_ratelimit_pass((rl), clock_monotonic_ms()))		\
+		log_write((prio), __FILE__, __LINE__, __func__,		\
+		    (fields), __VA_ARGS__);				\
+} while (0)
+
+#endif

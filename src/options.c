@@ -1,0 +1,113 @@
+/* options.c - echod's option table, defaults and cross-checks. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "log.h"
+#include "options.h"
+
+#define C(field)	offsetof(struct config, field)
+
+static const struct opt echod_opts[] = {
+	{ "listen", 'l', "ADDR", OPT_ADDRS, C(listen), 0, 0, NULL, NULL,
+	  "listen on ADDR, repeatable: HOST:PORT, [V6]:PORT, *:PORT, "
+	  "unix:PATH (default: *:7)" },
+	{ "high-watermark", 0, "SIZE", OPT_SIZE, C(high_watermark),
+	  1024, 1ULL << 30, "256K", NULL,
+	  "stop reading a client whose pending echo passes SIZE" },
+	{ "low-watermark", 0, "SIZE", OPT_SIZE, C(low_watermark),
+	  0, 1ULL << 30, "64K", NULL,
+	  "read it again once its pending echo drains below SIZE" },
+	{ "max-connections", 'c', "N", OPT_UINT, C(max_connections),
+	  1, 10000000, NULL, NULL,
+	  "stop accepting at N open connections "
+	  "(default: open-file limit minus 32)" },
+	{ "idle-timeout", 't', "SECONDS", OPT_SECONDS, C(idle_timeout_ms),
+	  0, 86400 * 7, "300", NULL,
+	  "close connections idle this long, 0 = never" },
+	{ "shutdown-timeout", 0, "SECONDS", OPT_SECONDS,
+	  C(shutdown_timeout_ms), 0, 3600, "10", NULL,
+	  "on SIGTERM, close what has not drained after this long" },
+	{ "backlog", 0, "N", OPT_UINT, C(backlog), 1, 65535, "1024", NULL,
+	  "listen(2) queue length" },
+	{ "log-level", 0, "LEVEL", OPT_LEVEL, C(log_level), 0, 0, "notice",
+	  NULL, "err, warning, notice, info or debug" },
+	{ "verbose", 'v', NULL, OPT_COUNT, C(verbose), 0, 0, NULL, NULL,
+	  "log one level more, repeatable" },
+	{ "help", 'h', NULL, OPT_HELP, 0, 0, 0, NULL, NULL,
+	  "print this help and exit" },
+	{ "version", 'V', NULL, OPT_VERSION, 0, 0, 0, NULL, NULL,
+	  "print the version and exit" },
+};
+
+static uint64_t
+options_default_max_connections(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return 65536;
+	if (rl.rlim_cur <= 2 * FD_RESERVE)
+		return rl.rlim_cur / 2;
+	return rl.rlim_cur - FD_RESERVE;
+}
+
+static int
+options_check(struct config *conf, char *why, size_t whylen)
+{
+	if (conf->low_watermark >= conf->high_watermark) {
+		snprintf(why, whylen,
+		    "--low-watermark must be below --high-watermark");
+		return -1;
+	}
+	if (conf->max_connections == 0)
+		conf->max_connections = options_default_max_connections();
+	conf->log_level += conf->verbose;
+	if (conf->log_level > LOG_DEBUG)
+		conf->log_level = LOG_DEBUG;
+	return 0;
+}
+
+int
+options_parse(int argc, char **argv, struct config *conf)
+{
+	char why[512];
+	int first;
+
+	memset(conf, 0, sizeof(*conf));
+	switch (opt_parse(echod_opts, OPT_COUNT_OF(echod_opts), argc, argv,
+	    conf, &first, why, sizeof(why))) {
+	case OPT_SHOW_HELP:
+		printf("echod - an echo service (RFC 862)\n\n");
+		opt_usage(stdout, "echod [options]", echod_opts,
+		    OPT_COUNT_OF(echod_opts));
+		return 0;
+	case OPT_SHOW_VERSION:
+		printf("echod %s\n", PACKAGE_VERSION);
+		return 0;
+	case OPT_ERROR:
+		goto usage;
+	case OPT_OK:
+		break;
+	}
+	if (first < argc) {
+		snprintf(why, sizeof(why), "unexpected argument: %s",
+		    argv[first]);
+		goto usage;
+	}
+	if (options_check(conf, why, sizeof(why)) == -1)
+		goto usage;
+	return -1;
+usage:
+	fprintf(stderr, "echod: %s (see echod --help)\n", why);
+	return EXIT_USAGE;
+}
+
+void
+options_free(struct config *conf)
+{
+	addr_list_free(&conf->listen);
+}

@@ -1,0 +1,36 @@
+/* options.h - echod's configuration, read from the command line. */
+#ifndef ECHOD_OPTIONS_H
+#define ECHOD_OPTIONS_H
+
+#include <stdint.h>
+
+#include "opt.h"
+
+/* Exit statuses, as in sysexits(3). */
+#define EXIT_USAGE	64	/* EX_USAGE: bad flags or values */
+#define EXIT_OSERR	71	/* EX_OSERR: a listener could not be opened */
+#define EXIT_SOFTWARE	70	/* EX_SOFTWARE: an internal failure */
+
+/* Descriptors kept back for listeners, logging and the library's own use. */
+#define FD_RESERVE	32
+
+struct config {
+	struct addr_list listen;
+	uint64_t	 high_watermark;
+	uint64_t	 low_watermark;
+	uint64_t	 max_connections;	/* 0: derive from RLIMIT_NOFILE */
+	uint64_t	 idle_timeout_ms;	/* 0: off */
+	uint64_t	 shutdown_timeout_ms;
+	uint64_t	 backlog;
+	int		 log_level;
+	int		 verbose;
+};
+
+/*
+ * Fills *conf from argv.  Returns -1 to continue, or an exit status: 0 after
+ * --help or --version, EXIT_USAGE after printing a one-line error.
+ */
+int	options_parse(int argc, char **argv, struct config *conf);
+void	options_free(struct config *conf);
+
+#endif

@@ -1,0 +1,165 @@
+/* server.c - the event loop's state, signals and graceful shutdown. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "conn.h"
+#include "listener.h"
+#include "log.h"
+#include "server.h"
+
+static void
+server_exit_now(struct server *srv)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
+		conn_close(c, "shutdown timeout");
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void
+server_drain_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	log_warning("shutdown timeout: closing %llu connections that have "
+	    "not drained", (unsigned long long)srv->nconns);
+	server_exit_now(srv);
+}
+
+static void
+server_shutdown(struct server *srv, int signo)
+{
+	uint64_t ms = srv->conf->shutdown_timeout_ms;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct conn *c, *next;
+
+	if (srv->draining) {
+		log_warning("%s again: exiting without waiting for %llu "
+		    "connections", strsignal(signo),
+		    (unsigned long long)srv->nconns);
+		server_exit_now(srv);
+		return;
+	}
+	srv->draining = 1;
+	log_notice("%s: shutting down, %llu connections draining",
+	    strsignal(signo), (unsigned long long)srv->nconns);
+	srv->accept_paused |= ACCEPT_PAUSED_STOP;
+	listener_close_all(srv);
+	/* conn_drain may close c at once, but never another connection. */
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_drain(c);
+	}
+	if (srv->nconns == 0) {
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	evtimer_add(srv->drain_deadline, &tv);
+}
+
+static void
+server_signal(evutil_socket_t signo, short what, void *arg)
+{
+	(void)what;
+	server_shutdown(arg, (int)signo);
+}
+
+static void
+server_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	listener_resume(arg, ACCEPT_PAUSED_FDS);
+}
+
+int
+server_init(struct server *srv, const struct config *conf)
+{
+	memset(srv, 0, sizeof(*srv));
+	srv->conf = conf;
+	TAILQ_INIT(&srv->listeners);
+	TAILQ_INIT(&srv->conns);
+	srv->base = event_base_new();
+	if (srv->base == NULL)
+		return -1;
+	srv->accept_retry = evtimer_new(srv->base, server_accept_retry, srv);
+	srv->drain_deadline = evtimer_new(srv->base, server_drain_deadline,
+	    srv);
+	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal, srv);
+	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal, srv);
+	if (srv->accept_retry == NULL || srv->drain_deadline == NULL ||
+	    srv->sig_term == NULL || srv->sig_int == NULL ||
+	    evsignal_add(srv->sig_term, NULL) == -1 ||
+	    evsignal_add(srv->sig_int, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+int
+server_run(struct server *srv)
+{
+	struct listener *l;
+	size_t n = 0;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry)
+		n++;
+	log_notice("ready: %zu listeners, at most %llu connections", n,
+	    (unsigned long long)srv->conf->max_connections);
+	if (event_base_dispatch(srv->base) == -1)
+		return EXIT_SOFTWARE;
+	log_notice("exiting: %llu connections served, %llu bytes echoed",
+	    (unsigned long long)srv->stats.conns_total,
+	    (unsigned long long)srv->stats.bytes_out);
+	return 0;
+}
+
+void
+server_free(struct server *srv)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
+		conn_close(c, "exit");
+	listener_free_all(srv);
+	if (srv->accept_retry != NULL)
+		event_free(srv->accept_retry);
+	if (srv->drain_deadline != NULL)
+		event_free(srv->drain_deadline);
+	if (srv->sig_term != NULL)
+		event_free(srv->sig_term);
+	if (srv->sig_int != NULL)
+		event_free(srv->sig_int);
+	if (srv->base != NULL)
+		event_base_free(srv->base);
+}
+
+void
+server_conn_opened(struct server *srv, struct conn *c)
+{
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	srv->nconns++;
+	srv->stats.conns_total++;
+}
+
+void
+server_conn_closed(struct server *srv, struct conn *c)
+{
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	srv->nconns--;
+	if (srv->draining) {
+		if (srv->nconns == 0)
+			event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	/* A descriptor and a slot are free again. */
+	listener_resume(srv, ACCEPT_PAUSED_FDS | (srv->nconns <
+	    srv->conf->max_connections ? ACCEPT_PAUSED_LIMIT : 0));
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Sets up (packages, build) and runs every test suite: unit and end-to-end
+# tests in the plain build, then `make distcheck`, whose build runs the
+# whole suite again under AddressSanitizer and UBSan.  Prints one closing
+# line: "tests: N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+sh tests/setup.sh || exit 1
+
+pass=0 fail=0 skip=0
+tally() {	# adds up automake's summary lines from a make log
+	for k in PASS FAIL ERROR XPASS SKIP; do
+		n=$(sed -n "s/^# $k: *\([0-9]*\)$/\1/p" "$1" | awk '{s+=$1} END {print s+0}')
+		case $k in
+		PASS) pass=$((pass + n)) ;;
+		SKIP) skip=$((skip + n)) ;;
+		*) fail=$((fail + n)) ;;
+		esac
+	done
+}
+
+status=0
+log=$(mktemp)
+echo "== make check (plain build)"
+make -j"$(nproc)" check >"$log" 2>&1 || status=1
+grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
+[ "$status" -eq 0 ] || { cat test-suite.log 2>/dev/null; tail -40 "$log"; }
+tally "$log"
+
+echo "== make distcheck (sanitizers: ASan + UBSan)"
+if ! make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-sanitizers \
+    >"$log" 2>&1; then
+	status=1
+	find echod-*/_build -name test-suite.log -exec cat {} + 2>/dev/null
+	tail -60 "$log"
+fi
+grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
+tally "$log"
+rm -f "$log"
+
+[ "$fail" -eq 0 ] || status=1
+echo "tests: $pass passed, $fail failed, $skip skipped"
+exit "$status"
