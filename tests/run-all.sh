@@ -36,6 +36,17 @@ if ! make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-sanitizers \
 fi
 grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
 tally "$log"
+
+# Further stages (static analysis, fuzzing, system tests) each print their
+# own "N passed, N failed" line.
+for stage in tests/*/ci-stage.sh; do
+	[ -f "$stage" ] || continue
+	echo "== $stage"
+	sh "$stage" >"$log" 2>&1 || status=1
+	cat "$log"
+	set -- $(sed -n 's/^.*\b\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*$/\1 \2/p' "$log" | tail -1)
+	pass=$((pass + ${1:-0})) fail=$((fail + ${2:-0}))
+done
 rm -f "$log"
 
 [ "$fail" -eq 0 ] || status=1

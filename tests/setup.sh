@@ -5,12 +5,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# Every package and why it is here (the README's table says the same).
-PACKAGES="
-gcc make autoconf automake pkgconf
-libevent-dev libsystemd-dev libcmocka-dev
-python3 mandoc systemd util-linux procps
-"
+# Each tests/*/deps.txt lists the Debian packages one part needs, with a
+# comment saying why (the README's table says the same).
+PACKAGES=$(cat tests/*/deps.txt | sed 's/#.*//')
 
 missing=
 for p in $PACKAGES; do
