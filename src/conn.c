@@ -222,19 +222,44 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
+/* One line per connection, with fields the journal can filter on. */
+static void
+conn_log_close(const struct conn *c, const char *reason, uint64_t out)
+{
+	uint64_t us = clock_monotonic_us() - c->start_us;
+	char f_id[40], f_peer[80], f_listener[ADDR_TEXT_MAX + 20];
+	char f_in[48], f_out[48], f_dur[48], f_reason[64], dur[32];
+	const char *const fields[] = { f_id, f_peer, f_listener, f_in, f_out,
+	    f_dur, f_reason, NULL };
+
+	snprintf(f_id, sizeof(f_id), "ECHOD_CONN_ID=%llu",
+	    (unsigned long long)c->id);
+	snprintf(f_peer, sizeof(f_peer), "ECHOD_PEER=%s", c->peer);
+	snprintf(f_listener, sizeof(f_listener), "ECHOD_LISTENER=%s",
+	    c->listener->name);
+	snprintf(f_in, sizeof(f_in), "ECHOD_BYTES_IN=%llu",
+	    (unsigned long long)c->bytes_in);
+	snprintf(f_out, sizeof(f_out), "ECHOD_BYTES_OUT=%llu",
+	    (unsigned long long)out);
+	snprintf(f_dur, sizeof(f_dur), "ECHOD_DURATION_USEC=%llu",
+	    (unsigned long long)us);
+	snprintf(f_reason, sizeof(f_reason), "ECHOD_REASON=%s", reason);
+	log_write(LOG_INFO, __FILE__, __LINE__, __func__, fields,
+	    "conn %llu from %s closed (%s): %llu bytes in, %llu out, %s",
+	    (unsigned long long)c->id, c->peer, reason,
+	    (unsigned long long)c->bytes_in, (unsigned long long)out,
+	    format_duration_us(us, dur, sizeof(dur)));
+}
+
 void
 conn_close(struct conn *c, const char *reason)
 {
 	uint64_t pending = evbuffer_get_length(bufferevent_get_output(c->bev));
 	uint64_t out = c->bytes_in - pending;
-	char dur[32];
 
 	c->srv->stats.bytes_out += out;
-	log_info("conn %llu from %s closed (%s): %llu bytes in, %llu out, %s",
-	    (unsigned long long)c->id, c->peer, reason,
-	    (unsigned long long)c->bytes_in, (unsigned long long)out,
-	    format_duration_us(clock_monotonic_us() - c->start_us, dur,
-	    sizeof(dur)));
+	if (log_enabled(LOG_INFO))
+		conn_log_close(c, reason, out);
 	bufferevent_free(c->bev);
 	server_conn_closed(c->srv, c);
 	free(c);

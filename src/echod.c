@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "options.h"
@@ -22,6 +23,7 @@ main(int argc, char **argv)
 	if ((rc = options_parse(argc, argv, &conf)) != -1)
 		return rc;
 	log_init("echod", conf.log_level);
+	journal_log_setup(conf.log_target);
 	/* Peers that reset make write(2) raise SIGPIPE; EPIPE is handled. */
 	signal(SIGPIPE, SIG_IGN);
 

@@ -11,8 +11,10 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <systemd/sd-daemon.h>
 
 #include "conn.h"
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -21,6 +23,8 @@
 #define ACCEPT_RETRY_MS	250
 
 static struct log_ratelimit accept_rl = LOG_RATELIMIT_INIT(10000, 1);
+static const char *const fields_exhausted[] = { MSGID_FDS_EXHAUSTED, NULL };
+static const char *const fields_failed[] = { MSGID_LISTEN_FAILED, NULL };
 
 static void
 listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
@@ -56,7 +60,8 @@ listener_error(struct evconnlistener *evl, void *arg)
 	 * and accept() would fail again at once.  Pause instead of spinning;
 	 * a closing connection or the retry timer resumes.
 	 */
-	log_limited(&accept_rl, LOG_WARNING, NULL,
+	log_limited(&accept_rl, LOG_WARNING,
+	    err == EMFILE || err == ENFILE ? fields_exhausted : NULL,
 	    "accept on %s: %s: pausing accepts", l->name, strerror(err));
 	listener_pause(srv, ACCEPT_PAUSED_FDS);
 	evtimer_add(srv->accept_retry, &tv);
@@ -64,7 +69,7 @@ listener_error(struct evconnlistener *evl, void *arg)
 
 static int
 listener_add(struct server *srv, int fd, const char *name,
-    const char *unlink_path)
+    const char *unlink_path, const char *fdname)
 {
 	struct listener *l;
 
@@ -76,13 +81,19 @@ listener_add(struct server *srv, int fd, const char *name,
 	if (unlink_path != NULL)
 		snprintf(l->unlink_path, sizeof(l->unlink_path), "%s",
 		    unlink_path);
+	if (fdname != NULL)
+		snprintf(l->fdname, sizeof(l->fdname), "%s", fdname);
 	l->evl = evconnlistener_new(srv->base, listener_accept, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (l->evl == NULL)
 		goto fail;
 	evconnlistener_set_error_cb(l->evl, listener_error);
 	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
-	log_notice("listening on %s", name);
+	if (fdname != NULL)
+		log_notice("listening on %s (socket-activated, name %s)", name,
+		    fdname);
+	else
+		log_notice("listening on %s", name);
 	return 0;
 fail:
 	free(l);
@@ -106,7 +117,7 @@ listener_fail(const struct addr_spec *spec, const char *what, int err)
 {
 	char text[ADDR_TEXT_MAX];
 
-	log_err("cannot listen on %s: %s: %s%s",
+	log_at(LOG_ERR, fields_failed, "cannot listen on %s: %s: %s%s",
 	    addr_spec_format(spec, text, sizeof(text)), what, strerror(err),
 	    listener_hint(spec, err));
 	return EXIT_OSERR;
@@ -162,7 +173,7 @@ listener_open_unix(struct server *srv, const struct addr_spec *spec)
 	}
 	addr_spec_format(spec, name, sizeof(name));
 	if (listener_add(srv, fd, name,
-	    spec->path[0] == '@' ? NULL : spec->path) == -1)
+	    spec->path[0] == '@' ? NULL : spec->path, NULL) == -1)
 		return listener_fail(spec, "listener", errno);
 	return 0;
 }
@@ -196,7 +207,7 @@ listener_open_inet(struct server *srv, const struct addr_spec *spec,
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		goto fail;
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
-	if (listener_add(srv, fd, name, NULL) == -1)
+	if (listener_add(srv, fd, name, NULL, NULL) == -1)
 		return listener_fail(spec, "listener", errno);
 	return 0;
 fail:
@@ -234,6 +245,65 @@ listener_open_spec(struct server *srv, const struct addr_spec *spec)
 	return rc;
 }
 
+/*
+ * Serves one socket systemd passed.  It is never shut down or unlinked:
+ * closing our copy leaves it queueing connections for the next start.
+ */
+static int
+listener_adopt(struct server *srv, int fd, const char *fdname)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	char name[ADDR_TEXT_MAX];
+
+	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
+	    ss.ss_family != AF_UNIX)) {
+		log_at(LOG_ERR, fields_failed, "passed socket %d (name %s) is "
+		    "not a listening TCP or Unix stream socket", fd, fdname);
+		return EXIT_CONFIG;
+	}
+	if (evutil_make_socket_nonblocking(fd) == -1 ||
+	    evutil_make_socket_closeonexec(fd) == -1) {
+		log_at(LOG_ERR, fields_failed, "passed socket %d (name %s): %s",
+		    fd, fdname, strerror(errno));
+		return EXIT_OSERR;
+	}
+	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
+	if (listener_add(srv, fd, name, NULL, fdname) == -1) {
+		log_at(LOG_ERR, fields_failed, "cannot serve passed socket %s: "
+		    "out of memory", name);
+		return EXIT_OSERR;
+	}
+	return 0;
+}
+
+static int
+listener_adopt_all(struct server *srv, int *count)
+{
+	char **names = NULL;
+	int i, n, rc = 0;
+
+	n = sd_listen_fds_with_names(1, &names);
+	if (n < 0) {
+		log_err("cannot read passed sockets: %s", strerror(-n));
+		return EXIT_OSERR;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = listener_adopt(srv, SD_LISTEN_FDS_START + i,
+			    names != NULL ? names[i] : "unknown");
+		else
+			close(SD_LISTEN_FDS_START + i);
+		if (names != NULL)
+			free(names[i]);
+	}
+	free(names);
+	*count = n;
+	return rc;
+}
+
 int
 listener_open_all(struct server *srv)
 {
@@ -241,9 +311,11 @@ listener_open_all(struct server *srv)
 	struct addr_spec any;
 	char why[64];
 	size_t i;
-	int rc;
+	int rc, passed;
 
-	if (list->n == 0) {
+	if ((rc = listener_adopt_all(srv, &passed)) != 0)
+		return rc;
+	if (list->n == 0 && passed == 0) {
 		addr_parse("*:7", &any, why, sizeof(why));
 		return listener_open_spec(srv, &any);
 	}

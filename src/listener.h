@@ -15,12 +15,14 @@ struct listener {
 	struct server		*srv;
 	struct evconnlistener	*evl;
 	char			 name[ADDR_TEXT_MAX];	/* the bound address */
+	char			 fdname[64];	/* systemd's name, if passed */
 	char			 unlink_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
 /*
- * Opens every --listen address (or the default *:7).  Returns 0, or an exit
- * status after logging which address failed and why.
+ * Adopts the sockets systemd passed, opens every --listen address, and
+ * with neither, the default *:7.  Returns 0, or an exit status after
+ * logging which address failed and why.
  */
 int	listener_open_all(struct server *srv);
 /* Enables or disables accepting on all listeners per srv->accept_paused. */

@@ -38,8 +38,10 @@ void	log_vwrite(int prio, const char *file, int line, const char *func,
 	    const char *const *fields, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 6, 0)));
 
+#define log_enabled(prio)	((prio) <= log_level)
+
 #define log_at(prio, fields, ...) do {					\
-	if ((prio) <= log_level)					\
+	if (log_enabled(prio))						\
 		log_write((prio), __FILE__, __LINE__, __func__,		\
 		    (fields), __VA_ARGS__);				\
 } while (0)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "journal.h"
 #include "log.h"
 #include "options.h"
 
@@ -35,6 +36,8 @@ static const struct opt echod_opts[] = {
 	  "listen(2) queue length" },
 	{ "log-level", 0, "LEVEL", OPT_LEVEL, C(log_level), 0, 0, "notice",
 	  NULL, "err, warning, notice, info or debug" },
+	{ "log", 0, "TARGET", OPT_CHOICE, C(log_target), 0, 0, "auto",
+	  log_target_names, "auto, journal or stderr" },
 	{ "verbose", 'v', NULL, OPT_COUNT, C(verbose), 0, 0, NULL, NULL,
 	  "log one level more, repeatable" },
 	{ "help", 'h', NULL, OPT_HELP, 0, 0, 0, NULL, NULL,

@@ -9,6 +9,7 @@
 /* Exit statuses, as in sysexits(3). */
 #define EXIT_USAGE	64	/* EX_USAGE: bad flags or values */
 #define EXIT_OSERR	71	/* EX_OSERR: a listener could not be opened */
+#define EXIT_CONFIG	78	/* EX_CONFIG: a passed socket echod cannot serve */
 #define EXIT_SOFTWARE	70	/* EX_SOFTWARE: an internal failure */
 
 /* Descriptors kept back for listeners, logging and the library's own use. */
@@ -23,6 +24,7 @@ struct config {
 	uint64_t	 shutdown_timeout_ms;
 	uint64_t	 backlog;
 	int		 log_level;
+	int		 log_target;		/* enum log_target */
 	int		 verbose;
 };
 

@@ -8,9 +8,31 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "journal.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
+
+static const char *const fields_started[] = { MSGID_STARTED, NULL };
+static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
+static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
+
+static void
+server_status(char *buf, size_t len, void *arg)
+{
+	struct server *srv = arg;
+	char size[32];
+
+	if (srv->draining)
+		snprintf(buf, len, "draining %llu connections",
+		    (unsigned long long)srv->nconns);
+	else
+		snprintf(buf, len, "%llu connections open, %llu total, %s echoed",
+		    (unsigned long long)srv->nconns,
+		    (unsigned long long)srv->stats.conns_total,
+		    format_size(srv->stats.bytes_in, size, sizeof(size)));
+}
 
 static void
 server_exit_now(struct server *srv)
@@ -49,8 +71,10 @@ server_shutdown(struct server *srv, int signo)
 		return;
 	}
 	srv->draining = 1;
-	log_notice("%s: shutting down, %llu connections draining",
+	log_at(LOG_NOTICE, fields_stopping,
+	    "%s: shutting down, %llu connections draining",
 	    strsignal(signo), (unsigned long long)srv->nconns);
+	notify_stopping(ms * 1000);
 	srv->accept_paused |= ACCEPT_PAUSED_STOP;
 	listener_close_all(srv);
 	/* conn_drain may close c at once, but never another connection. */
@@ -98,7 +122,8 @@ server_init(struct server *srv, const struct config *conf)
 	if (srv->accept_retry == NULL || srv->drain_deadline == NULL ||
 	    srv->sig_term == NULL || srv->sig_int == NULL ||
 	    evsignal_add(srv->sig_term, NULL) == -1 ||
-	    evsignal_add(srv->sig_int, NULL) == -1)
+	    evsignal_add(srv->sig_int, NULL) == -1 ||
+	    notify_init(srv->base, server_status, srv) == -1)
 		return -1;
 	return 0;
 }
@@ -111,11 +136,14 @@ server_run(struct server *srv)
 
 	TAILQ_FOREACH(l, &srv->listeners, entry)
 		n++;
-	log_notice("ready: %zu listeners, at most %llu connections", n,
+	log_at(LOG_NOTICE, fields_started,
+	    "ready: %zu listeners, at most %llu connections", n,
 	    (unsigned long long)srv->conf->max_connections);
+	notify_ready();
 	if (event_base_dispatch(srv->base) == -1)
 		return EXIT_SOFTWARE;
-	log_notice("exiting: %llu connections served, %llu bytes echoed",
+	log_at(LOG_NOTICE, fields_stopped,
+	    "exiting: %llu connections served, %llu bytes echoed",
 	    (unsigned long long)srv->stats.conns_total,
 	    (unsigned long long)srv->stats.bytes_out);
 	return 0;
@@ -129,6 +157,7 @@ server_free(struct server *srv)
 	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
 		conn_close(c, "exit");
 	listener_free_all(srv);
+	notify_free();
 	if (srv->accept_retry != NULL)
 		event_free(srv->accept_retry);
 	if (srv->drain_deadline != NULL)
