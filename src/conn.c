@@ -44,7 +44,7 @@ conn_set_idle_timeout(struct conn *c)
 
 void
 conn_accept(struct server *srv, struct listener *l, int fd,
-    const struct sockaddr *sa, socklen_t salen)
+    const struct sockaddr *sa, socklen_t salen, struct persource_entry *source)
 {
 	const struct config *conf = srv->conf;
 	struct conn *c;
@@ -57,6 +57,7 @@ conn_accept(struct server *srv, struct listener *l, int fd,
 		goto fail;
 	c->srv = srv;
 	c->listener = l;
+	c->source = source;
 	c->id = ++srv->next_conn_id;
 	c->start_us = clock_monotonic_us();
 	if (salen > 0 && sa->sa_family != AF_UNIX)
@@ -72,6 +73,7 @@ conn_accept(struct server *srv, struct listener *l, int fd,
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1) {
 		bufferevent_free(c->bev);
 		free(c);
+		persource_del(&srv->persource, source);
 		return;
 	}
 	server_conn_opened(srv, c);
@@ -82,6 +84,7 @@ fail:
 	log_limited(&conn_error_rl, LOG_WARNING, NULL,
 	    "cannot set up a connection: out of memory");
 	free(c);
+	persource_del(&srv->persource, source);
 	close(fd);
 }
 
@@ -261,6 +264,7 @@ conn_close(struct conn *c, const char *reason)
 	if (log_enabled(LOG_INFO))
 		conn_log_close(c, reason, out);
 	bufferevent_free(c->bev);
+	persource_del(&c->srv->persource, c->source);
 	server_conn_closed(c->srv, c);
 	free(c);
 }

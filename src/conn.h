@@ -15,6 +15,7 @@
 
 struct server;
 struct listener;
+struct persource_entry;
 
 /* "[v6 address]:port"; Unix peers are named by their listener. */
 #define CONN_PEER_MAX	56
@@ -24,6 +25,7 @@ struct conn {
 	struct server		*srv;
 	struct bufferevent	*bev;
 	struct listener		*listener;
+	struct persource_entry	*source;	/* for --max-per-source */
 	uint64_t		 id;
 	uint64_t		 bytes_in;
 	uint64_t		 start_us;
@@ -36,7 +38,8 @@ struct conn {
 
 /* Takes ownership of an accepted descriptor; closes it on failure. */
 void	conn_accept(struct server *srv, struct listener *l, int fd,
-	    const struct sockaddr *sa, socklen_t salen);
+	    const struct sockaddr *sa, socklen_t salen,
+	    struct persource_entry *source);
 /* Shutdown: stop reading, flush the echo, half-close, then close. */
 void	conn_drain(struct conn *c);
 /* Closes now, logging the reason; frees c. */

@@ -18,11 +18,13 @@
 #include "listener.h"
 #include "log.h"
 #include "server.h"
+#include "udp.h"
 
 /* How long accepting pauses after running out of descriptors. */
 #define ACCEPT_RETRY_MS	250
 
 static struct log_ratelimit accept_rl = LOG_RATELIMIT_INIT(10000, 1);
+static struct log_ratelimit persource_rl = LOG_RATELIMIT_INIT(10000, 3);
 static const char *const fields_exhausted[] = { MSGID_FDS_EXHAUSTED, NULL };
 static const char *const fields_failed[] = { MSGID_LISTEN_FAILED, NULL };
 
@@ -32,9 +34,20 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct listener *l = arg;
 	struct server *srv = l->srv;
+	struct persource_entry *entry;
+	char peer[ADDR_TEXT_MAX];
 
 	(void)evl;
-	conn_accept(srv, l, fd, sa, (socklen_t)salen);
+	if (persource_add(&srv->persource, sa, &entry) == -1) {
+		srv->stats.refused_per_source++;
+		log_limited(&persource_rl, LOG_WARNING, NULL,
+		    "refusing a connection from %s: --max-per-source %llu "
+		    "reached", addr_format(sa, (socklen_t)salen, peer,
+		    sizeof(peer)), (unsigned long long)srv->conf->max_per_source);
+		close(fd);
+		return;
+	}
+	conn_accept(srv, l, fd, sa, (socklen_t)salen, entry);
 	if (srv->nconns >= srv->conf->max_connections) {
 		srv->stats.limit_pauses++;
 		log_limited(&accept_rl, LOG_WARNING, NULL,
@@ -229,11 +242,8 @@ listener_open_spec(struct server *srv, const struct addr_spec *spec)
 
 	if (spec->kind == ADDR_UNIX)
 		return listener_open_unix(srv, spec);
-	if (spec->proto == ADDR_UDP) {
-		log_err("cannot listen on %s: UDP is not supported yet",
-		    addr_spec_format(spec, text, sizeof(text)));
-		return EXIT_USAGE;
-	}
+	if (spec->proto == ADDR_UDP)
+		return udp_open(srv, spec);
 	if (addr_resolve(spec, 1, &res, why, sizeof(why)) == -1) {
 		log_err("cannot listen on %s: %s",
 		    addr_spec_format(spec, text, sizeof(text)), why);
@@ -256,12 +266,16 @@ listener_adopt(struct server *srv, int fd, const char *fdname)
 	socklen_t sslen = sizeof(ss);
 	char name[ADDR_TEXT_MAX];
 
+	if (sd_is_socket(fd, AF_UNSPEC, SOCK_DGRAM, -1) > 0 &&
+	    sd_is_socket_unix(fd, SOCK_DGRAM, -1, NULL, 0) <= 0)
+		return udp_adopt(srv, fd, fdname);
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
 	    ss.ss_family != AF_UNIX)) {
 		log_at(LOG_ERR, fields_failed, "passed socket %d (name %s) is "
-		    "not a listening TCP or Unix stream socket", fd, fdname);
+		    "not a listening stream socket nor a UDP socket", fd,
+		    fdname);
 		return EXIT_CONFIG;
 	}
 	if (evutil_make_socket_nonblocking(fd) == -1 ||

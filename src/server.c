@@ -13,6 +13,7 @@
 #include "log.h"
 #include "notify.h"
 #include "server.h"
+#include "udp.h"
 
 static const char *const fields_started[] = { MSGID_STARTED, NULL };
 static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
@@ -77,6 +78,7 @@ server_shutdown(struct server *srv, int signo)
 	notify_stopping(ms * 1000);
 	srv->accept_paused |= ACCEPT_PAUSED_STOP;
 	listener_close_all(srv);
+	udp_close_all(srv);
 	/* conn_drain may close c at once, but never another connection. */
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -87,6 +89,34 @@ server_shutdown(struct server *srv, int signo)
 		return;
 	}
 	evtimer_add(srv->drain_deadline, &tv);
+}
+
+/* SIGUSR1: every counter in one line. */
+static void
+server_log_counters(evutil_socket_t signo, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct udp_stats u;
+
+	(void)signo;
+	(void)what;
+	udp_stats_sum(srv, &u);
+	log_notice("counters: conns_open=%llu conns_total=%llu "
+	    "conns_refused_per_source=%llu limit_pauses=%llu accept_errors=%llu "
+	    "bytes_in=%llu bytes_out=%llu udp_in=%llu udp_out=%llu "
+	    "udp_bytes=%llu udp_drop_loop=%llu udp_drop_rate=%llu "
+	    "udp_drop_size=%llu udp_drop_send=%llu",
+	    (unsigned long long)srv->nconns,
+	    (unsigned long long)srv->stats.conns_total,
+	    (unsigned long long)srv->stats.refused_per_source,
+	    (unsigned long long)srv->stats.limit_pauses,
+	    (unsigned long long)srv->stats.accept_errors,
+	    (unsigned long long)srv->stats.bytes_in,
+	    (unsigned long long)srv->stats.bytes_out,
+	    (unsigned long long)u.in, (unsigned long long)u.out,
+	    (unsigned long long)u.bytes, (unsigned long long)u.drop_loop,
+	    (unsigned long long)u.drop_rate, (unsigned long long)u.drop_size,
+	    (unsigned long long)u.drop_send);
 }
 
 static void
@@ -111,6 +141,11 @@ server_init(struct server *srv, const struct config *conf)
 	srv->conf = conf;
 	TAILQ_INIT(&srv->listeners);
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->udp);
+	persource_init(&srv->persource, conf->max_per_source);
+	if (srclimit_init(&srv->udp_limit, conf->udp_sources, conf->udp_rate,
+	    conf->udp_burst) == -1)
+		return -1;
 	srv->base = event_base_new();
 	if (srv->base == NULL)
 		return -1;
@@ -119,8 +154,11 @@ server_init(struct server *srv, const struct config *conf)
 	    srv);
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_signal, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, server_signal, srv);
+	srv->sig_usr1 = evsignal_new(srv->base, SIGUSR1, server_log_counters,
+	    srv);
 	if (srv->accept_retry == NULL || srv->drain_deadline == NULL ||
 	    srv->sig_term == NULL || srv->sig_int == NULL ||
+	    srv->sig_usr1 == NULL || evsignal_add(srv->sig_usr1, NULL) == -1 ||
 	    evsignal_add(srv->sig_term, NULL) == -1 ||
 	    evsignal_add(srv->sig_int, NULL) == -1 ||
 	    notify_init(srv->base, server_status, srv) == -1)
@@ -132,7 +170,7 @@ int
 server_run(struct server *srv)
 {
 	struct listener *l;
-	size_t n = 0;
+	size_t n = udp_count(srv);
 
 	TAILQ_FOREACH(l, &srv->listeners, entry)
 		n++;
@@ -157,7 +195,10 @@ server_free(struct server *srv)
 	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
 		conn_close(c, "exit");
 	listener_free_all(srv);
+	udp_free_all(srv);
 	notify_free();
+	srclimit_free(&srv->udp_limit);
+	persource_free(&srv->persource);
 	if (srv->accept_retry != NULL)
 		event_free(srv->accept_retry);
 	if (srv->drain_deadline != NULL)
@@ -166,6 +207,8 @@ server_free(struct server *srv)
 		event_free(srv->sig_term);
 	if (srv->sig_int != NULL)
 		event_free(srv->sig_int);
+	if (srv->sig_usr1 != NULL)
+		event_free(srv->sig_usr1);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
 }

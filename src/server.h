@@ -11,9 +11,12 @@
 #include <event2/event.h>
 
 #include "options.h"
+#include "persource.h"
+#include "srclimit.h"
 
 struct conn;
 struct listener;
+struct udp_listener;
 
 /* Why accepting is paused; accepting runs while none is set. */
 #define ACCEPT_PAUSED_LIMIT	0x1	/* --max-connections reached */
@@ -26,6 +29,7 @@ struct stats {
 	uint64_t	bytes_out;
 	uint64_t	accept_errors;
 	uint64_t	limit_pauses;	/* times --max-connections was hit */
+	uint64_t	refused_per_source;	/* over --max-per-source */
 };
 
 struct server {
@@ -33,6 +37,9 @@ struct server {
 	const struct config	*conf;
 	TAILQ_HEAD(, listener)	 listeners;
 	TAILQ_HEAD(, conn)	 conns;
+	TAILQ_HEAD(, udp_listener) udp;
+	struct srclimit		 udp_limit;
+	struct persource	 persource;
 	uint64_t		 nconns;
 	uint64_t		 next_conn_id;
 	unsigned		 accept_paused;
@@ -42,6 +49,7 @@ struct server {
 	struct event		*drain_deadline;
 	struct event		*sig_term;
 	struct event		*sig_int;
+	struct event		*sig_usr1;
 	struct stats		 stats;
 };
 

@@ -1,0 +1,115 @@
+/*
+ * client.h - echo-client: its configuration, exit statuses and the two
+ * modes main dispatches to (check.c, bench.c), with their results as
+ * report.c prints them.
+ */
+#ifndef ECHO_CLIENT_H
+#define ECHO_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "histogram.h"
+#include "target.h"
+
+/* Exit statuses, in the monitoring-plugin convention. */
+#define STATE_OK	0
+#define STATE_WARNING	1
+#define STATE_CRITICAL	2
+#define STATE_UNKNOWN	3
+
+#define CLIENT_UNSET	UINT64_MAX	/* an option that was not given */
+#define CLIENT_SIZE_DEFAULT 64		/* --size when none is given */
+
+enum bench_mode {
+	BENCH_PINGPONG,
+	BENCH_STREAM,
+};
+
+struct client_conf {
+	int		 bench;
+	uint64_t	 connections;
+	uint64_t	 duration_ms;
+	int		 mode;		/* enum bench_mode */
+	uint64_t	 rate;		/* messages/s in total; 0: closed loop */
+	int		 json;
+	uint64_t	 size;		/* CLIENT_UNSET: not given */
+	uint64_t	 count;		/* CLIENT_UNSET: not given */
+	uint64_t	 interval_ms;
+	uint64_t	 warning_ms;	/* CLIENT_UNSET: no threshold */
+	uint64_t	 critical_ms;	/* CLIENT_UNSET: no threshold */
+	uint64_t	 timeout_ms;
+	int		 verbose;
+	char		 addr_text[ADDR_TEXT_MAX];	/* as typed */
+};
+
+/* What a check (or --count checks) found; report_check prints it. */
+struct check_summary {
+	int		 state;
+	char		 reason[512];	/* on CRITICAL: what failed */
+	uint64_t	 checks;	/* completed with a correct echo */
+	uint64_t	 bytes;		/* per check */
+	uint64_t	 min_us, max_us, sum_us;
+};
+
+/* Why a bench connection ended before the test did. */
+enum bench_error {
+	BERR_REFUSED,
+	BERR_RESET,
+	BERR_CLOSED,	/* EOF from the server */
+	BERR_TIMEOUT,
+	BERR_UNREACHABLE,
+	BERR_DESCRIPTORS,	/* EMFILE, ENFILE: out of file descriptors */
+	BERR_OTHER,
+	BERR_COUNT,
+};
+
+struct bench_result {
+	uint64_t	 connections;	/* asked for */
+	uint64_t	 connected;
+	uint64_t	 connect_failed;
+	uint64_t	 failed;	/* connected, then an error */
+	uint64_t	 mismatched;	/* connected, then a wrong byte */
+	uint64_t	 errors[BERR_COUNT];
+	uint64_t	 due;		/* messages released to send */
+	uint64_t	 sent;		/* messages written in full */
+	uint64_t	 round_trips;	/* messages echoed and verified */
+	uint64_t	 bytes_sent, bytes_received;
+	uint64_t	 elapsed_us;
+	char		 first_mismatch[256];
+	struct histogram hist;		/* latency in us, one per round trip */
+};
+
+/*
+ * Runs the check (--count times) against target and fills *sum.  The
+ * payload is the MESSAGE operands, or stdin, or --size bytes of pattern.
+ * Returns -1 with a reason in why for bad input (an UNKNOWN state).
+ */
+int	check_run(const struct client_conf *conf, const struct target *target,
+	    char **messages, int nmessages, struct check_summary *sum,
+	    char *why, size_t whylen);
+
+/*
+ * Runs the load test; fills *res.  Returns -1 with a reason in why when it
+ * cannot start (descriptor limit, no event loop): an UNKNOWN state.
+ */
+int	bench_run(const struct client_conf *conf, const struct target *target,
+	    struct bench_result *res, char *why, size_t whylen);
+/* The exit status a finished load test earns. */
+int	bench_state(const struct bench_result *res);
+const char *bench_error_name(enum bench_error e);
+
+/* The status line and its exit status, or the load test's report. */
+int	report_check(const struct client_conf *conf,
+	    const struct check_summary *sum);
+void	report_bench_text(const struct client_conf *conf,
+	    const struct bench_result *res);
+void	report_bench_json(const struct client_conf *conf,
+	    const struct bench_result *res);
+/* The one-line live view on a terminal; done ends it. */
+void	report_progress(const struct bench_result *res, uint64_t elapsed_us,
+	    int done);
+void	report_unknown(const char *why);
+
+#endif

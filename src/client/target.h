@@ -1,0 +1,39 @@
+/*
+ * target.h - where echo-client connects: an ADDR resolved once into the
+ * addresses to try in order, and non-blocking connects to one of them.
+ */
+#ifndef ECHO_TARGET_H
+#define ECHO_TARGET_H
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netdb.h>
+
+#include "addr.h"
+
+struct target {
+	struct addrinfo		*res;	/* from getaddrinfo; NULL for unix */
+	struct addrinfo		 unix_ai;
+	struct sockaddr_un	 sun;
+	char			 name[ADDR_TEXT_MAX];	/* ADDR as typed */
+};
+
+/* Resolves spec; -1 with a reason in why (an UNKNOWN state). */
+int	target_resolve(struct target *t, const struct addr_spec *spec,
+	    char *why, size_t whylen);
+void	target_free(struct target *t);
+const struct addrinfo *target_first(const struct target *t);
+/*
+ * Starts a non-blocking connect to ai.  Returns the socket, with *pending
+ * set when the connect is in progress (wait for writability, then
+ * target_connect_error); -1 with errno set when it failed at once.
+ */
+int	target_connect(const struct addrinfo *ai, int *pending);
+/* The outcome of a pending connect: 0 or an errno value. */
+int	target_connect_error(int fd);
+/* "connection refused", "host unreachable", ...: what an errno means here. */
+const char *target_strerror(int err);
+/* ai's address as text, for messages. */
+const char *target_format(const struct addrinfo *ai, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * udp.h - datagram echo: batched receive and send, a loop guard against
+ * reflector ports, and per-source rate limits.
+ */
+#ifndef ECHOD_UDP_H
+#define ECHOD_UDP_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "addr.h"
+#include "srclimit.h"
+
+struct server;
+
+struct udp_stats {
+	uint64_t	in;
+	uint64_t	out;
+	uint64_t	bytes;
+	uint64_t	drop_loop;	/* reflector source port, or broadcast */
+	uint64_t	drop_rate;	/* over the per-source rate */
+	uint64_t	drop_size;	/* over --max-datagram, or truncated */
+	uint64_t	drop_send;	/* the reply could not be sent */
+};
+
+struct udp_listener;
+
+/* Opens a udp: --listen address; returns 0 or an exit status. */
+int	udp_open(struct server *srv, const struct addr_spec *spec);
+/* Serves a datagram socket systemd passed; returns 0 or an exit status. */
+int	udp_adopt(struct server *srv, int fd, const char *fdname);
+size_t	udp_count(const struct server *srv);
+/* Adds every UDP listener's counters to *sum. */
+void	udp_stats_sum(const struct server *srv, struct udp_stats *sum);
+/* Stops serving: closes our sockets (passed ones stay with systemd). */
+void	udp_close_all(struct server *srv);
+/* Frees what udp_close_all left for the final counters. */
+void	udp_free_all(struct server *srv);
+
+#endif
