@@ -14,6 +14,7 @@
 #include "listener.h"
 #include "log.h"
 #include "server.h"
+#include "worker.h"
 
 /* How long a half-closed connection waits for the client's EOF. */
 #define CONN_LINGER_MS	2000
@@ -35,57 +36,67 @@ conn_tv(uint64_t ms)
 static void
 conn_set_idle_timeout(struct conn *c)
 {
-	uint64_t ms = c->srv->conf->idle_timeout_ms;
+	uint64_t ms = c->w->srv->conf->idle_timeout_ms;
 	struct timeval tv = conn_tv(ms);
 
 	if (ms > 0)
 		bufferevent_set_timeouts(c->bev, &tv, &tv);
 }
 
-void
-conn_accept(struct server *srv, struct listener *l, int fd,
-    const struct sockaddr *sa, socklen_t salen, struct persource_entry *source)
+/* Undoes what the main thread counted for a connection never served. */
+static void
+conn_refuse(struct worker *w, const struct worker_conn *wc)
 {
-	const struct config *conf = srv->conf;
+	log_limited(&conn_error_rl, LOG_WARNING, NULL,
+	    "cannot set up a connection: out of memory");
+	persource_del(&w->srv->persource, wc->source);
+	__atomic_sub_fetch(&w->srv->nconns, 1, __ATOMIC_SEQ_CST);
+	server_wake(w->srv);
+}
+
+void
+conn_accept(struct worker *w, const struct worker_conn *wc)
+{
+	const struct config *conf = w->srv->conf;
 	struct conn *c;
 
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		goto fail;
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(w->base, wc->fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail;
-	c->srv = srv;
-	c->listener = l;
-	c->source = source;
-	c->id = ++srv->next_conn_id;
+	c->w = w;
+	c->listener = wc->listener;
+	c->source = wc->source;
+	c->id = wc->id;
 	c->start_us = clock_monotonic_us();
-	if (salen > 0 && sa->sa_family != AF_UNIX)
-		addr_format(sa, salen, c->peer, sizeof(c->peer));
+	if (wc->sa.ss_family != AF_UNIX)
+		addr_format((const struct sockaddr *)&wc->sa, wc->salen,
+		    c->peer, sizeof(c->peer));
 	else
 		snprintf(c->peer, sizeof(c->peer), "%.*s",
-		    (int)sizeof(c->peer) - 1, l->name);
+		    (int)sizeof(c->peer) - 1, wc->listener->name);
 
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
 	/* The write callback runs once the echo drains to the low watermark. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, conf->low_watermark, 0);
 	conn_set_idle_timeout(c);
-	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1) {
-		bufferevent_free(c->bev);
-		free(c);
-		persource_del(&srv->persource, source);
-		return;
-	}
-	server_conn_opened(srv, c);
+	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
+		goto fail;
+	TAILQ_INSERT_TAIL(&w->conns, c, entry);
+	if (w->draining)
+		conn_drain(c);
 	log_debug("conn %llu from %s on %s", (unsigned long long)c->id,
-	    c->peer, l->name);
+	    c->peer, wc->listener->name);
 	return;
 fail:
-	log_limited(&conn_error_rl, LOG_WARNING, NULL,
-	    "cannot set up a connection: out of memory");
+	if (c != NULL && c->bev != NULL)
+		bufferevent_free(c->bev);	/* it owns the descriptor */
+	else
+		close(wc->fd);
 	free(c);
-	persource_del(&srv->persource, source);
-	close(fd);
+	conn_refuse(w, wc);
 }
 
 /* Moves, never copies, what was read to the output. */
@@ -102,13 +113,13 @@ conn_read(struct bufferevent *bev, void *arg)
 		return;
 	}
 	c->bytes_in += n;
-	c->srv->stats.bytes_in += n;
+	STAT_ADD(c->w->stats.bytes_in, n);
 	evbuffer_add_buffer(out, in);
 	/*
 	 * Stop reading rather than rely on a read watermark, which libevent
 	 * keeps polling for (libevent issue 891): a stalled client costs no CPU.
 	 */
-	if (evbuffer_get_length(out) >= c->srv->conf->high_watermark) {
+	if (evbuffer_get_length(out) >= c->w->srv->conf->high_watermark) {
 		bufferevent_disable(bev, EV_READ);
 		c->read_paused = 1;
 	}
@@ -260,11 +271,11 @@ conn_close(struct conn *c, const char *reason)
 	uint64_t pending = evbuffer_get_length(bufferevent_get_output(c->bev));
 	uint64_t out = c->bytes_in - pending;
 
-	c->srv->stats.bytes_out += out;
+	STAT_ADD(c->w->stats.bytes_out, out);
 	if (log_enabled(LOG_INFO))
 		conn_log_close(c, reason, out);
 	bufferevent_free(c->bev);
-	persource_del(&c->srv->persource, c->source);
-	server_conn_closed(c->srv, c);
+	persource_del(&c->w->srv->persource, c->source);
+	worker_conn_closed(c->w, c);
 	free(c);
 }

@@ -13,16 +13,17 @@
 
 #include "addr.h"
 
-struct server;
 struct listener;
 struct persource_entry;
+struct worker;
+struct worker_conn;
 
 /* "[v6 address]:port"; Unix peers are named by their listener. */
 #define CONN_PEER_MAX	56
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
-	struct server		*srv;
+	struct worker		*w;
 	struct bufferevent	*bev;
 	struct listener		*listener;
 	struct persource_entry	*source;	/* for --max-per-source */
@@ -36,10 +37,8 @@ struct conn {
 	char			 peer[CONN_PEER_MAX];
 };
 
-/* Takes ownership of an accepted descriptor; closes it on failure. */
-void	conn_accept(struct server *srv, struct listener *l, int fd,
-	    const struct sockaddr *sa, socklen_t salen,
-	    struct persource_entry *source);
+/* Serves an accepted connection on worker w; closes it on failure. */
+void	conn_accept(struct worker *w, const struct worker_conn *wc);
 /* Shutdown: stop reading, flush the echo, half-close, then close. */
 void	conn_drain(struct conn *c);
 /* Closes now, logging the reason; frees c. */

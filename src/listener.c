@@ -19,6 +19,7 @@
 #include "log.h"
 #include "server.h"
 #include "udp.h"
+#include "worker.h"
 
 /* How long accepting pauses after running out of descriptors. */
 #define ACCEPT_RETRY_MS	250
@@ -34,11 +35,12 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct listener *l = arg;
 	struct server *srv = l->srv;
-	struct persource_entry *entry;
+	struct worker_conn wc;
 	char peer[ADDR_TEXT_MAX];
 
 	(void)evl;
-	if (persource_add(&srv->persource, sa, &entry) == -1) {
+	memset(&wc, 0, sizeof(wc));
+	if (persource_add(&srv->persource, sa, &wc.source) == -1) {
 		srv->stats.refused_per_source++;
 		log_limited(&persource_rl, LOG_WARNING, NULL,
 		    "refusing a connection from %s: --max-per-source %llu "
@@ -47,14 +49,30 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	conn_accept(srv, l, fd, sa, (socklen_t)salen, entry);
-	if (srv->nconns >= srv->conf->max_connections) {
+	wc.fd = fd;
+	wc.id = ++srv->next_conn_id;
+	wc.listener = l;
+	wc.salen = (socklen_t)salen;
+	memcpy(&wc.sa, sa, (size_t)salen);
+	srv->stats.conns_total++;
+	__atomic_add_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
+	if (worker_dispatch(srv, &wc) == -1) {
+		srv->stats.refused_busy++;
+		log_limited(&accept_rl, LOG_WARNING, NULL,
+		    "refusing a connection: workers are not keeping up");
+		persource_del(&srv->persource, wc.source);
+		__atomic_sub_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
+	}
+	if (server_nconns(srv) >= srv->conf->max_connections) {
 		srv->stats.limit_pauses++;
 		log_limited(&accept_rl, LOG_WARNING, NULL,
 		    "%llu connections open (--max-connections): "
 		    "not accepting until one closes",
-		    (unsigned long long)srv->nconns);
+		    (unsigned long long)server_nconns(srv));
 		listener_pause(srv, ACCEPT_PAUSED_LIMIT);
+		/* A worker may have closed one before it saw the pause. */
+		if (server_nconns(srv) < srv->conf->max_connections)
+			listener_resume(srv, ACCEPT_PAUSED_LIMIT);
 	}
 }
 
@@ -360,6 +378,7 @@ listener_pause(struct server *srv, unsigned reason)
 	unsigned was = srv->accept_paused;
 
 	srv->accept_paused |= reason;
+	__atomic_store_n(&srv->wake_on_close, 1, __ATOMIC_SEQ_CST);
 	if (!was)
 		listener_update(srv);
 }
@@ -370,6 +389,8 @@ listener_resume(struct server *srv, unsigned reason)
 	unsigned was = srv->accept_paused;
 
 	srv->accept_paused &= ~reason;
+	if (!(srv->accept_paused & (ACCEPT_PAUSED_LIMIT | ACCEPT_PAUSED_FDS)))
+		__atomic_store_n(&srv->wake_on_close, 0, __ATOMIC_SEQ_CST);
 	if (was && !srv->accept_paused)
 		listener_update(srv);
 }

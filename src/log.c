@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -114,15 +115,13 @@ log_write(int prio, const char *file, int line, const char *func,
 	va_end(ap);
 }
 
-int
-log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms)
+static int
+log_ratelimit_step(struct log_ratelimit *rl, uint64_t now_ms,
+    unsigned *suppressed)
 {
 	if (rl->window_start_ms == 0 ||
 	    now_ms - rl->window_start_ms >= rl->interval_ms) {
-		if (rl->suppressed > 0)
-			log_write(LOG_WARNING, __FILE__, __LINE__, __func__,
-			    NULL, "suppressed %u messages like the next one",
-			    rl->suppressed);
+		*suppressed = rl->suppressed;
 		rl->window_start_ms = now_ms;
 		rl->printed = 0;
 		rl->suppressed = 0;
@@ -133,4 +132,22 @@ log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms)
 	}
 	rl->suppressed++;
 	return 0;
+}
+
+/* Rate limiters are shared by worker threads; faults are not a hot path. */
+static pthread_mutex_t log_ratelimit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int
+log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms)
+{
+	unsigned suppressed = 0;
+	int pass;
+
+	pthread_mutex_lock(&log_ratelimit_lock);
+	pass = log_ratelimit_step(rl, now_ms, &suppressed);
+	pthread_mutex_unlock(&log_ratelimit_lock);
+	if (suppressed > 0)
+		log_write(LOG_WARNING, __FILE__, __LINE__, __func__, NULL,
+		    "suppressed %u messages like the next one", suppressed);
+	return pass;
 }

@@ -139,14 +139,14 @@ opt_parse(const struct opt *table, size_t n, int argc, char **argv, void *conf,
 	}
 	*sp = '\0';
 	opt_defaults(table, n, conf);
-	optind = 1;
+	optind = 0;	/* glibc: 0 resets getopt's state fully */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (ch == '?' || ch == ':') {
 			const char *what = ch == '?' ? "unknown option" :
 			    "option needs a value";
 
-			if (optopt != 0)
+			if (optopt > 0 && optopt < 256)
 				snprintf(why, whylen, "%s: -%c", what, optopt);
 			else
 				snprintf(why, whylen, "%s: %s", what,

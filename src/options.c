@@ -1,6 +1,7 @@
 /* options.c - echod's option table, defaults and cross-checks. */
 #include "config.h"
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,9 @@ static const struct opt echod_opts[] = {
 	  "16384", NULL, "sources the UDP rate table tracks" },
 	{ "udp-allow-low-ports", 0, NULL, OPT_FLAG, C(udp_allow_low_ports),
 	  0, 0, NULL, NULL, "answer reflector ports (7, 9, 13, 17, 19, 37, 0)" },
+	{ "threads", 'T', "N", OPT_UINT, C(threads), 1, 256, NULL, NULL,
+	  "event loops serving connections "
+	  "(default: one per CPU available)" },
 	{ "backlog", 0, "N", OPT_UINT, C(backlog), 1, 65535, "1024", NULL,
 	  "listen(2) queue length" },
 	{ "log-level", 0, "LEVEL", OPT_LEVEL, C(log_level), 0, 0, "notice",
@@ -70,6 +74,18 @@ options_default_max_connections(void)
 	return rl.rlim_cur - FD_RESERVE;
 }
 
+static uint64_t
+options_default_threads(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == -1)
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > 256 ? 256 : (uint64_t)n;
+}
+
 static int
 options_check(struct config *conf, char *why, size_t whylen)
 {
@@ -80,6 +96,8 @@ options_check(struct config *conf, char *why, size_t whylen)
 	}
 	if (conf->max_connections == 0)
 		conf->max_connections = options_default_max_connections();
+	if (conf->threads == 0)
+		conf->threads = options_default_threads();
 	conf->log_level += conf->verbose;
 	if (conf->log_level > LOG_DEBUG)
 		conf->log_level = LOG_DEBUG;
@@ -99,9 +117,11 @@ options_parse(int argc, char **argv, struct config *conf)
 		printf("echod - an echo service (RFC 862)\n\n");
 		opt_usage(stdout, "echod [options]", echod_opts,
 		    OPT_COUNT_OF(echod_opts));
+		options_free(conf);
 		return 0;
 	case OPT_SHOW_VERSION:
 		printf("echod %s\n", PACKAGE_VERSION);
+		options_free(conf);
 		return 0;
 	case OPT_ERROR:
 		goto usage;
@@ -118,6 +138,7 @@ options_parse(int argc, char **argv, struct config *conf)
 	return -1;
 usage:
 	fprintf(stderr, "echod: %s (see echod --help)\n", why);
+	options_free(conf);
 	return EXIT_USAGE;
 }
 

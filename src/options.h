@@ -23,6 +23,7 @@ struct config {
 	uint64_t	 idle_timeout_ms;	/* 0: off */
 	uint64_t	 shutdown_timeout_ms;
 	uint64_t	 backlog;
+	uint64_t	 threads;		/* 0: one per available CPU */
 	uint64_t	 max_per_source;	/* 0: off */
 	uint64_t	 max_datagram;
 	uint64_t	 udp_rate;		/* per source, 0: off */

@@ -1,6 +1,6 @@
 /*
- * server.h - the state one event loop serves: its listeners, its
- * connections, its counters, and the shutdown that drains them.
+ * server.h - what the main thread owns: listeners, UDP, the workers that
+ * serve connections, counters, signals, and the shutdown that drains them.
  */
 #ifndef ECHOD_SERVER_H
 #define ECHOD_SERVER_H
@@ -14,37 +14,41 @@
 #include "persource.h"
 #include "srclimit.h"
 
-struct conn;
 struct listener;
 struct udp_listener;
+struct worker;
 
 /* Why accepting is paused; accepting runs while none is set. */
 #define ACCEPT_PAUSED_LIMIT	0x1	/* --max-connections reached */
 #define ACCEPT_PAUSED_FDS	0x2	/* out of descriptors (EMFILE/ENFILE) */
 #define ACCEPT_PAUSED_STOP	0x4	/* shutting down */
 
+/* Counters only the main thread writes. */
 struct stats {
 	uint64_t	conns_total;
-	uint64_t	bytes_in;
-	uint64_t	bytes_out;
 	uint64_t	accept_errors;
-	uint64_t	limit_pauses;	/* times --max-connections was hit */
+	uint64_t	limit_pauses;		/* times --max-connections was hit */
 	uint64_t	refused_per_source;	/* over --max-per-source */
+	uint64_t	refused_busy;		/* a worker could not take one */
 };
 
 struct server {
 	struct event_base	*base;
 	const struct config	*conf;
 	TAILQ_HEAD(, listener)	 listeners;
-	TAILQ_HEAD(, conn)	 conns;
 	TAILQ_HEAD(, udp_listener) udp;
 	struct srclimit		 udp_limit;
 	struct persource	 persource;
-	uint64_t		 nconns;
+	struct worker		*workers;
+	unsigned		 nworkers;
+	unsigned		 next_worker;
+	uint64_t		 nconns;	/* open, all workers: atomic */
+	int			 wake_on_close;	/* atomic: workers wake main */
+	int			 wake_pipe[2];
+	struct event		*wake_ev;
 	uint64_t		 next_conn_id;
 	unsigned		 accept_paused;
 	int			 draining;
-	int			 exit_status;
 	struct event		*accept_retry;	/* after EMFILE */
 	struct event		*drain_deadline;
 	struct event		*sig_term;
@@ -54,12 +58,12 @@ struct server {
 };
 
 int	server_init(struct server *srv, const struct config *conf);
-/* Runs the loop until a clean shutdown; returns the exit status. */
+/* Runs the loop until shutdown; returns the exit status. */
 int	server_run(struct server *srv);
 void	server_free(struct server *srv);
-
-/* Called by conn.c when a connection opens and after it has closed. */
-void	server_conn_opened(struct server *srv, struct conn *c);
-void	server_conn_closed(struct server *srv, struct conn *c);
+/* Any thread: the main loop should look at the connection count again. */
+void	server_wake(struct server *srv);
+/* Open connections across all workers. */
+uint64_t server_nconns(const struct server *srv);
 
 #endif

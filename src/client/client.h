@@ -107,9 +107,10 @@ void	report_bench_text(const struct client_conf *conf,
 	    const struct bench_result *res);
 void	report_bench_json(const struct client_conf *conf,
 	    const struct bench_result *res);
-/* The one-line live view on a terminal; done ends it. */
-void	report_progress(const struct bench_result *res, uint64_t elapsed_us,
-	    int done);
+/* The one-line live view on a terminal, rewritten in place; then its end. */
+void	report_progress(const struct bench_result *res, int connecting,
+	    uint64_t elapsed_us);
+void	report_progress_end(void);
 void	report_unknown(const char *why);
 
 #endif

@@ -1,0 +1,697 @@
+/*
+ * bench.c - the load test: many connections on one event loop, each
+ * sending pattern bytes and verifying every byte that comes back.
+ *
+ * Closed loop: pingpong keeps one message in flight per connection, stream
+ * a window of them.  Open loop (--rate): each message is released when its
+ * turn in a fixed schedule comes, whether or not earlier ones came back,
+ * and its latency counts from then: a stalled server cannot hide behind a
+ * client that politely waits (coordinated omission).
+ */
+#include "config.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "client.h"
+#include "log.h"
+#include "pattern.h"
+
+#define BENCH_FD_SPARE		16	/* stdio, the event loop, the resolver */
+#define BENCH_CONNECTING_MAX	256	/* connects in flight at once */
+#define BENCH_RING		256	/* stream: messages in flight */
+#define BENCH_WINDOW		(256 * 1024)	/* stream: bytes in flight */
+#define BENCH_RETRY_US		10000	/* a full unix backlog: try again */
+#define BENCH_OFFSET_STEP	7919	/* apart in the pattern: crossed
+					   connections show as mismatches */
+
+enum bench_phase { PHASE_CONNECT, PHASE_LOAD, PHASE_DRAIN, PHASE_DONE };
+enum bconn_state { BC_NEW, BC_CONNECTING, BC_OPEN, BC_CLOSED };
+
+struct bench;
+
+struct bconn {
+	struct bench		*b;
+	size_t			 id;
+	const struct addrinfo	*ai;
+	int			 fd;
+	enum bconn_state	 state;
+	struct event		*rev, *wev, *timer;
+	uint64_t		 slot;		/* its turns in the open loop */
+	uint64_t		 pattern_off;	/* where its bytes start */
+	uint64_t		 tx, rx;	/* bytes sent, bytes verified */
+	uint64_t		 issued, done;	/* messages released, echoed */
+	uint64_t		*ring;		/* closed loop: release times */
+};
+
+struct bench {
+	const struct client_conf *conf;
+	const struct target	*target;
+	struct bench_result	*res;
+	struct event_base	*base;
+	struct bconn		*conns;
+	uint64_t		*rings;
+	size_t			 n, next, connecting, open;
+	int			 in_connect;	/* bench_connect_more is running */
+	enum bench_phase	 phase;
+	uint64_t		 size, window, ring_len;
+	uint64_t		 outstanding;	/* released, not yet echoed */
+	uint64_t		 t0;		/* when the load started */
+	double			 step_us;	/* open loop: between two turns */
+	uint64_t		 nslots;
+	struct event		*phase_timer, *progress;
+	unsigned char		 buf[65536];
+};
+
+static struct log_ratelimit bench_rl = LOG_RATELIMIT_INIT(1000, 5);
+
+static const char *const bench_error_names[BERR_COUNT] = {
+	"refused", "reset", "closed", "timeout", "unreachable",
+	"descriptors", "other",
+};
+
+static void bconn_connect(struct bconn *);
+static void bench_connect_more(struct bench *);
+static void bench_start_load(struct bench *);
+
+const char *
+bench_error_name(enum bench_error e)
+{
+	return bench_error_names[e];
+}
+
+static enum bench_error
+bench_classify(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+	case ENOENT:
+		return BERR_REFUSED;
+	case ECONNRESET:
+	case EPIPE:
+		return BERR_RESET;
+	case ETIMEDOUT:
+		return BERR_TIMEOUT;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return BERR_UNREACHABLE;
+	case EMFILE:
+	case ENFILE:
+		return BERR_DESCRIPTORS;
+	default:
+		return BERR_OTHER;
+	}
+}
+
+static struct timeval
+bench_tv(uint64_t us)
+{
+	struct timeval tv = { (time_t)(us / 1000000),
+	    (suseconds_t)(us % 1000000) };
+
+	return tv;
+}
+
+static void
+bench_finish(struct bench *b)
+{
+	if (b->phase == PHASE_DONE)
+		return;
+	if (b->phase != PHASE_CONNECT)
+		b->res->elapsed_us = clock_monotonic_us() - b->t0;
+	b->phase = PHASE_DONE;
+	event_base_loopbreak(b->base);
+}
+
+/* Ends the sending: wait up to --timeout for what is still in flight. */
+static void
+bench_stop(struct bench *b)
+{
+	struct timeval tv = bench_tv(b->conf->timeout_ms * 1000);
+
+	if (b->phase != PHASE_LOAD)
+		return;
+	b->phase = PHASE_DRAIN;
+	log_info("sending stopped; waiting for %llu messages in flight",
+	    (unsigned long long)b->outstanding);
+	if (b->outstanding == 0) {
+		bench_finish(b);
+		return;
+	}
+	evtimer_add(b->phase_timer, &tv);
+}
+
+static void
+bconn_close(struct bconn *c)
+{
+	if (c->rev != NULL)
+		event_free(c->rev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	c->rev = c->wev = NULL;
+	if (c->timer != NULL)
+		evtimer_del(c->timer);
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Ends a connection that failed; what it had in flight stays unechoed. */
+static void
+bconn_fail(struct bconn *c, enum bench_error kind, const char *what)
+{
+	struct bench *b = c->b;
+	enum bconn_state was = c->state;
+
+	log_limited(&bench_rl, LOG_WARNING, NULL, "connection %zu to %s: %s",
+	    c->id + 1, b->target->name, what);
+	b->res->errors[kind]++;
+	bconn_close(c);
+	c->state = BC_CLOSED;
+	if (was != BC_OPEN) {
+		b->res->connect_failed++;
+		if (was == BC_CONNECTING)
+			b->connecting--;
+		return;
+	}
+	b->res->failed++;
+	b->open--;
+	b->outstanding -= c->issued - c->done;
+	if (b->open == 0 || (b->phase == PHASE_DRAIN && b->outstanding == 0))
+		bench_finish(b);
+}
+
+static void
+bconn_mismatch(struct bconn *c, uint64_t at, unsigned char got)
+{
+	struct bench *b = c->b;
+	struct bench_result *res = b->res;
+
+	if (res->mismatched == 0)
+		snprintf(res->first_mismatch, sizeof(res->first_mismatch),
+		    "connection %zu: byte %llu differs: sent 0x%02x, got 0x%02x",
+		    c->id + 1, (unsigned long long)at,
+		    pattern_byte(c->pattern_off + at), got);
+	log_limited(&bench_rl, LOG_WARNING, NULL,
+	    "connection %zu: echo differs at byte %llu", c->id + 1,
+	    (unsigned long long)at);
+	res->mismatched++;
+	bconn_close(c);
+	c->state = BC_CLOSED;
+	b->open--;
+	b->outstanding -= c->issued - c->done;
+	if (b->open == 0 || (b->phase == PHASE_DRAIN && b->outstanding == 0))
+		bench_finish(b);
+}
+
+/* When message k of c was due to be sent: its latency counts from then. */
+static uint64_t
+bconn_due(const struct bconn *c, uint64_t k)
+{
+	const struct bench *b = c->b;
+
+	if (b->conf->rate == 0)
+		return c->ring[k % b->ring_len];
+	return b->t0 + (uint64_t)(((double)c->slot + (double)k *
+	    (double)b->nslots) * b->step_us);
+}
+
+static void
+bconn_release(struct bconn *c, uint64_t now)
+{
+	struct bench *b = c->b;
+	uint64_t cap = b->conf->count;
+
+	if (b->conf->rate == 0)
+		c->ring[c->issued % b->ring_len] = now;
+	c->issued++;
+	b->outstanding++;
+	if (++b->res->due == cap)
+		bench_stop(b);
+}
+
+/* Sends what has been released and not yet sent; 0, or -1 if c failed. */
+static int
+bconn_send(struct bconn *c)
+{
+	struct bench *b = c->b;
+	uint64_t want = c->issued * b->size, before;
+	const unsigned char *p;
+	size_t len;
+	ssize_t n;
+
+	while (c->tx < want) {
+		len = pattern_span(c->pattern_off + c->tx, want - c->tx, &p);
+		n = send(c->fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			event_add(c->wev, NULL);
+			return 0;
+		}
+		if (n == -1) {
+			bconn_fail(c, bench_classify(errno),
+			    target_strerror(errno));
+			return -1;
+		}
+		before = c->tx / b->size;
+		c->tx += (uint64_t)n;
+		b->res->bytes_sent += (uint64_t)n;
+		b->res->sent += c->tx / b->size - before;
+	}
+	event_del(c->wev);
+	return 0;
+}
+
+/* Closed loop: release messages while the window has room. */
+static void
+bconn_fill(struct bconn *c)
+{
+	struct bench *b = c->b;
+	uint64_t now = clock_monotonic_us();
+
+	while (b->phase == PHASE_LOAD && c->issued - c->done < b->window)
+		bconn_release(c, now);
+	bconn_send(c);
+}
+
+/* Open loop: release every message whose time has come, then sleep. */
+static void
+bconn_tick(struct bconn *c)
+{
+	struct bench *b = c->b;
+	uint64_t now = clock_monotonic_us(), due;
+	struct timeval tv;
+
+	while (b->phase == PHASE_LOAD && bconn_due(c, c->issued) <= now)
+		bconn_release(c, now);
+	if (bconn_send(c) == -1 || b->phase != PHASE_LOAD)
+		return;
+	due = bconn_due(c, c->issued);
+	tv = bench_tv(due > now ? due - now : 0);
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+bconn_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct bconn *c = arg;
+	struct bench *b = c->b;
+	uint64_t now, start;
+	size_t d;
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, b->buf, sizeof(b->buf), 0);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n == -1) {
+		bconn_fail(c, bench_classify(errno), target_strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		bconn_fail(c, BERR_CLOSED, "the server closed the connection");
+		return;
+	}
+	if (c->rx + (uint64_t)n > c->tx) {
+		/* More came back than went out: the first extra byte is wrong. */
+		bconn_mismatch(c, c->tx, b->buf[c->tx - c->rx]);
+		return;
+	}
+	if ((d = pattern_diff(c->pattern_off + c->rx, b->buf, (size_t)n)) <
+	    (size_t)n) {
+		bconn_mismatch(c, c->rx + d, b->buf[d]);
+		return;
+	}
+	c->rx += (uint64_t)n;
+	b->res->bytes_received += (uint64_t)n;
+	now = clock_monotonic_us();
+	while ((c->done + 1) * b->size <= c->rx) {
+		start = bconn_due(c, c->done);
+		histogram_record(&b->res->hist, now > start ? now - start : 0);
+		c->done++;
+		b->res->round_trips++;
+		b->outstanding--;
+	}
+	if (b->phase == PHASE_DRAIN && b->outstanding == 0) {
+		bench_finish(b);
+		return;
+	}
+	if (b->conf->rate == 0)
+		bconn_fill(c);
+}
+
+static void
+bconn_opened(struct bconn *c)
+{
+	struct bench *b = c->b;
+
+	c->state = BC_OPEN;
+	b->connecting--;
+	b->open++;
+	b->res->connected++;
+}
+
+static void
+bconn_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct bconn *c = arg;
+	struct bench *b = c->b;
+	int err;
+
+	(void)what;
+	if (c->state == BC_OPEN) {
+		bconn_send(c);
+		return;
+	}
+	event_del(c->wev);
+	if ((err = target_connect_error(fd)) == 0) {
+		bconn_opened(c);
+		bench_connect_more(b);
+		return;
+	}
+	bconn_close(c);
+	if (err == ECONNREFUSED && c->ai->ai_next != NULL) {
+		c->ai = c->ai->ai_next;
+		bconn_connect(c);
+	} else {
+		bconn_fail(c, bench_classify(err), target_strerror(err));
+	}
+	bench_connect_more(b);
+}
+
+/* A connection's timer: a connect to retry, or its next open-loop turn. */
+static void
+bconn_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct bconn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->state == BC_OPEN) {
+		bconn_tick(c);
+		return;
+	}
+	bconn_connect(c);
+	bench_connect_more(c->b);
+}
+
+/*
+ * Starts connecting c to its current address, moving on to the next when
+ * one refuses at once.  c stays BC_CONNECTING until it is open or failed.
+ */
+static void
+bconn_connect(struct bconn *c)
+{
+	struct bench *b = c->b;
+	struct timeval tv = bench_tv(BENCH_RETRY_US);
+	int pending, err = 0;
+
+	for (; c->ai != NULL; c->ai = c->ai->ai_next) {
+		if ((c->fd = target_connect(c->ai, &pending)) != -1)
+			break;
+		err = errno;
+		/* A unix listener with a full backlog: its turn will come. */
+		if (err == EAGAIN && c->ai->ai_family == AF_UNIX) {
+			evtimer_add(c->timer, &tv);
+			return;
+		}
+		if (err != ECONNREFUSED && err != ENOENT)
+			break;
+	}
+	if (c->fd == -1) {
+		bconn_fail(c, bench_classify(err), target_strerror(err));
+		return;
+	}
+	c->rev = event_new(b->base, c->fd, EV_READ | EV_PERSIST,
+	    bconn_readable, c);
+	c->wev = event_new(b->base, c->fd, EV_WRITE | EV_PERSIST,
+	    bconn_writable, c);
+	if (c->rev == NULL || c->wev == NULL) {
+		bconn_fail(c, BERR_OTHER, "out of memory");
+		return;
+	}
+	if (pending)
+		event_add(c->wev, NULL);
+	else
+		bconn_opened(c);
+}
+
+/* Keeps up to BENCH_CONNECTING_MAX connects going; then starts the load. */
+static void
+bench_connect_more(struct bench *b)
+{
+	struct bconn *c;
+
+	if (b->in_connect || b->phase != PHASE_CONNECT)
+		return;
+	b->in_connect = 1;
+	while (b->next < b->n && b->connecting < BENCH_CONNECTING_MAX) {
+		c = &b->conns[b->next++];
+		c->state = BC_CONNECTING;
+		b->connecting++;
+		bconn_connect(c);
+	}
+	b->in_connect = 0;
+	if (b->next == b->n && b->connecting == 0)
+		bench_start_load(b);
+}
+
+static void
+bench_progress(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench *b = arg;
+
+	(void)fd;
+	(void)what;
+	report_progress(b->res, b->phase == PHASE_CONNECT,
+	    b->phase == PHASE_CONNECT ? 0 : clock_monotonic_us() - b->t0);
+}
+
+/* The phase timer: connecting, sending or draining took its full time. */
+static void
+bench_phase_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench *b = arg;
+	struct bconn *c;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	switch (b->phase) {
+	case PHASE_CONNECT:
+		log_warning("%zu connections still connecting after the "
+		    "timeout", b->connecting + (b->n - b->next));
+		for (i = 0; i < b->n; i++) {
+			c = &b->conns[i];
+			if (c->state == BC_NEW || c->state == BC_CONNECTING)
+				bconn_fail(c, BERR_TIMEOUT, "connect timeout");
+		}
+		b->next = b->n;
+		bench_start_load(b);
+		break;
+	case PHASE_LOAD:
+		bench_stop(b);
+		break;
+	case PHASE_DRAIN:
+		/* What has not come back by now is a timeout. */
+		for (i = 0; i < b->n; i++) {
+			c = &b->conns[i];
+			if (c->state == BC_OPEN && c->done < c->issued)
+				bconn_fail(c, BERR_TIMEOUT, "no echo before "
+				    "the timeout");
+		}
+		bench_finish(b);
+		break;
+	case PHASE_DONE:
+		break;
+	}
+}
+
+static void
+bench_start_load(struct bench *b)
+{
+	struct timeval tv = bench_tv(b->conf->duration_ms * 1000);
+	struct bconn *c;
+	uint64_t slot = 0;
+	size_t i;
+
+	if (b->open == 0) {
+		bench_finish(b);
+		return;
+	}
+	log_info("%zu of %zu connections open; sending for %llu ms", b->open,
+	    b->n, (unsigned long long)b->conf->duration_ms);
+	b->phase = PHASE_LOAD;
+	b->t0 = clock_monotonic_us();
+	b->nslots = b->open;
+	if (b->conf->rate > 0)
+		b->step_us = 1e6 / (double)b->conf->rate;
+	evtimer_add(b->phase_timer, &tv);
+	for (i = 0; i < b->n && b->phase == PHASE_LOAD; i++) {
+		c = &b->conns[i];
+		if (c->state != BC_OPEN)
+			continue;
+		event_add(c->rev, NULL);
+		if (b->conf->rate > 0) {
+			c->slot = slot++;
+			bconn_tick(c);
+		} else {
+			bconn_fill(c);
+		}
+	}
+}
+
+/* Raises the open-file limit to what n connections need, if allowed. */
+static int
+bench_nofile(uint64_t n, char *why, size_t whylen)
+{
+	uint64_t need = n + BENCH_FD_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+	    rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= need) {
+		log_info("raised the open-file limit to %llu",
+		    (unsigned long long)rl.rlim_cur);
+		return 0;
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	snprintf(why, whylen, "--connections %llu needs %llu open files, but "
+	    "the limit is %llu and can go no higher (hard limit %llu): lower "
+	    "--connections, or raise the hard limit (ulimit -Hn as root, "
+	    "LimitNOFILE= in a service)", (unsigned long long)n,
+	    (unsigned long long)need, (unsigned long long)rl.rlim_cur,
+	    (unsigned long long)rl.rlim_max);
+	return -1;
+}
+
+static int
+bench_init(struct bench *b, const struct client_conf *conf,
+    const struct target *target, struct bench_result *res)
+{
+	struct timeval tv = bench_tv(conf->timeout_ms * 1000);
+	struct bconn *c;
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	b->conf = conf;
+	b->target = target;
+	b->res = res;
+	b->n = (size_t)conf->connections;
+	b->size = conf->size;
+	b->ring_len = 1;
+	b->window = 1;
+	if (conf->mode == BENCH_STREAM && conf->rate == 0) {
+		b->window = BENCH_WINDOW / b->size;
+		if (b->window > BENCH_RING)
+			b->window = BENCH_RING;
+		if (b->window == 0)
+			b->window = 1;
+		b->ring_len = b->window;
+	}
+	if ((b->base = event_base_new()) == NULL ||
+	    (b->conns = calloc(b->n, sizeof(*b->conns))) == NULL ||
+	    (b->rings = calloc(b->n, b->ring_len * sizeof(*b->rings))) ==
+	    NULL ||
+	    (b->phase_timer = evtimer_new(b->base, bench_phase_end, b)) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < b->n; i++) {
+		c = &b->conns[i];
+		c->b = b;
+		c->id = i;
+		c->fd = -1;
+		c->ai = target_first(target);
+		c->ring = b->rings + i * b->ring_len;
+		c->pattern_off = (uint64_t)i * BENCH_OFFSET_STEP;
+		if ((c->timer = evtimer_new(b->base, bconn_timer, c)) == NULL)
+			return -1;
+	}
+	/* A progress line only for a person watching a terminal. */
+	if (isatty(STDERR_FILENO)) {
+		b->progress = event_new(b->base, -1, EV_PERSIST,
+		    bench_progress, b);
+		if (b->progress == NULL)
+			return -1;
+		tv.tv_sec = 1;
+		tv.tv_usec = 0;
+		event_add(b->progress, &tv);
+		tv = bench_tv(conf->timeout_ms * 1000);
+	}
+	evtimer_add(b->phase_timer, &tv);
+	return 0;
+}
+
+static void
+bench_free(struct bench *b)
+{
+	size_t i;
+
+	for (i = 0; b->conns != NULL && i < b->n; i++) {
+		bconn_close(&b->conns[i]);
+		if (b->conns[i].timer != NULL)
+			event_free(b->conns[i].timer);
+	}
+	if (b->progress != NULL) {
+		event_free(b->progress);
+		report_progress_end();
+	}
+	if (b->phase_timer != NULL)
+		event_free(b->phase_timer);
+	if (b->base != NULL)
+		event_base_free(b->base);
+	free(b->conns);
+	free(b->rings);
+}
+
+int
+bench_run(const struct client_conf *conf, const struct target *target,
+    struct bench_result *res, char *why, size_t whylen)
+{
+	struct bench *b;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->connections = conf->connections;
+	histogram_init(&res->hist);
+	if (bench_nofile(conf->connections, why, whylen) == -1)
+		return -1;
+	if ((b = malloc(sizeof(*b))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (bench_init(b, conf, target, res) == -1) {
+		snprintf(why, whylen, "out of memory for %llu connections",
+		    (unsigned long long)conf->connections);
+		goto out;
+	}
+	log_info("connecting %zu connections to %s", b->n, target->name);
+	bench_connect_more(b);
+	if (b->phase != PHASE_DONE)
+		event_base_dispatch(b->base);
+	rc = 0;
+out:
+	bench_free(b);
+	return rc;
+}
+
+int
+bench_state(const struct bench_result *res)
+{
+	if (res->mismatched > 0 || res->round_trips == 0)
+		return STATE_CRITICAL;
+	if (res->connect_failed > 0 || res->failed > 0)
+		return STATE_WARNING;
+	return STATE_OK;
+}
