@@ -6,20 +6,15 @@
 #define ECHOD_CONN_H
 
 #include <sys/queue.h>
-#include <sys/socket.h>
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include <event2/bufferevent.h>
-
-#include "addr.h"
 
 struct listener;
 struct persource_entry;
 struct worker;
 struct worker_conn;
-
-/* "[v6 address]:port"; Unix peers are named by their listener. */
-#define CONN_PEER_MAX	56
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
@@ -30,11 +25,15 @@ struct conn {
 	uint64_t		 id;
 	uint64_t		 bytes_in;
 	uint64_t		 start_us;
-	int			 read_paused;	/* by the high watermark */
-	int			 peer_eof;	/* peer half-closed: flush, close */
-	int			 draining;	/* shutdown: flush, half-close */
-	int			 lingering;	/* half-closed, discarding input */
-	char			 peer[CONN_PEER_MAX];
+	union {				/* AF_UNSPEC for Unix peers */
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+	}			 peer;
+	unsigned		 read_paused:1;	/* by the high watermark */
+	unsigned		 peer_eof:1;	/* peer half-closed: flush, close */
+	unsigned		 draining:1;	/* shutdown: flush, half-close */
+	unsigned		 lingering:1;	/* half-closed, discarding input */
 };
 
 /* Serves an accepted connection on worker w; closes it on failure. */

@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "evmem.h"
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
@@ -19,6 +20,7 @@ main(int argc, char **argv)
 	struct server srv;
 	int rc;
 
+	evmem_install();
 	log_init("echod", LOG_NOTICE);
 	if ((rc = options_parse(argc, argv, &conf)) != -1)
 		return rc;
@@ -39,5 +41,6 @@ out:
 	server_free(&srv);
 	options_free(&conf);
 	libevent_global_shutdown();
+	evmem_flush();
 	return rc;
 }

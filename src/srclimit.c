@@ -55,18 +55,25 @@ srclimit_key(const struct sockaddr *sa, uint8_t addr[16])
 	memcpy(addr + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 }
 
+/* splitmix64's finalizer: every input bit reaches every output bit. */
+static uint64_t
+srclimit_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 static uint64_t
 srclimit_hash(const struct srclimit *sl, const uint8_t addr[16])
 {
-	uint64_t a, b, h = sl->key[0];
+	uint64_t a, b;
 
 	memcpy(&a, addr, 8);
 	memcpy(&b, addr + 8, 8);
-	h ^= a;
-	h *= 0x9e3779b97f4a7c15ULL;
-	h ^= (h >> 29) ^ b ^ sl->key[1];
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 32);
+	return srclimit_mix(srclimit_mix(a ^ sl->key[0]) ^ b ^ sl->key[1]);
 }
 
 static struct srclimit_slot *

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "evmem.h"
 #include "log.h"
 #include "server.h"
 #include "worker.h"
@@ -115,6 +116,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	event_base_dispatch(w->base);
+	evmem_flush();
 	return NULL;
 }
 

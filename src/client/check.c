@@ -1,6 +1,7 @@
 /*
  * check.c - the health check: connect, send each part as its own write,
  * half-close, read to EOF, and compare what came back with what was sent.
+ * Over udp: each part is a datagram, and each must come back whole.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 
 #define CHECK_STDIN_MAX	(64U << 20)	/* what stdin may hold */
 #define CHECK_PREVIEW	40		/* bytes of data shown by -v */
+#define CHECK_DGRAM_MAX	65507		/* the most a UDP datagram holds */
 
 struct payload {
 	struct iovec	*parts;		/* each sent as its own write */
@@ -40,8 +42,10 @@ struct check {
 	int			 fd;
 	struct event		*rev, *wev, *timer;
 	int			 last_err;
+	int			 dgram;		/* udp: */
 	int			 connected, half_closed, done;
 	size_t			 part, part_off, tx, rx;
+	size_t			 rx_part;	/* udp: datagrams back */
 	uint64_t		 t0, elapsed_us;
 	char			 peer[ADDR_TEXT_MAX];
 	char			*reason;	/* set on failure */
@@ -49,6 +53,7 @@ struct check {
 };
 
 static void check_try(struct check *);
+static void check_datagram(struct check *, const unsigned char *, size_t);
 
 /* Printable text for -v: the first CHECK_PREVIEW bytes, escaped. */
 static const char *
@@ -139,12 +144,16 @@ check_readable(evutil_socket_t fd, short what, void *arg)
 	ssize_t n;
 
 	(void)what;
-	n = recv(fd, buf, sizeof(buf), 0);
+	n = recv(fd, buf, sizeof(buf), c->dgram ? MSG_TRUNC : 0);
 	if (n == -1) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
 		check_fail(c, "%s: %s after echoing %zu of %zu bytes", c->peer,
 		    target_strerror(errno), c->rx, c->pl->len);
+		return;
+	}
+	if (c->dgram) {
+		check_datagram(c, buf, (size_t)n);
 		return;
 	}
 	if (n == 0) {
@@ -169,49 +178,96 @@ check_readable(evutil_socket_t fd, short what, void *arg)
 	c->rx += (size_t)n;
 }
 
+/* One datagram back: it must be the next part sent, whole. */
+static void
+check_datagram(struct check *c, const unsigned char *buf, size_t n)
+{
+	const struct iovec *iov = &c->pl->parts[c->rx_part];
+	char pv[CHECK_PREVIEW * 4 + 8], t[32];
+	size_t d;
+
+	log_info("received datagram %zu of %zu: %zu bytes: %s", c->rx_part + 1,
+	    c->pl->nparts, n, check_preview(buf, n, pv, sizeof(pv)));
+	if (n != iov->iov_len) {
+		check_fail(c, "datagram %zu of %zu came back with %zu bytes, "
+		    "not %zu", c->rx_part + 1, c->pl->nparts, n, iov->iov_len);
+		return;
+	}
+	if ((d = check_diff(iov->iov_base, buf, n)) < n) {
+		check_fail(c, "datagram %zu of %zu differs at byte %zu: sent "
+		    "0x%02x, got 0x%02x", c->rx_part + 1, c->pl->nparts, d,
+		    ((unsigned char *)iov->iov_base)[d], buf[d]);
+		return;
+	}
+	c->rx += n;
+	if (++c->rx_part < c->pl->nparts)
+		return;
+	c->elapsed_us = clock_monotonic_us() - c->t0;
+	log_info("all %zu datagrams echoed in %s", c->rx_part,
+	    format_duration_us(c->elapsed_us, t, sizeof(t)));
+	c->done = 1;
+	event_base_loopbreak(c->base);
+}
+
+/* Sends the rest of one part: 1 when it is out, 0 to wait, -1 on failure. */
+static int
+check_write(struct check *c, const struct iovec *iov)
+{
+	ssize_t n;
+
+	/* At least one send(2): an empty datagram is still a datagram. */
+	for (;;) {
+		n = send(c->fd, (char *)iov->iov_base + c->part_off,
+		    iov->iov_len - c->part_off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			event_add(c->wev, NULL);
+			return 0;
+		}
+		if (n == -1) {
+			check_fail(c, "%s: %s after sending %zu of %zu bytes",
+			    c->peer, target_strerror(errno), c->tx, c->pl->len);
+			return -1;
+		}
+		c->part_off += (size_t)n;
+		c->tx += (size_t)n;
+		if (c->part_off >= iov->iov_len)
+			return 1;
+	}
+}
+
 /* Writes the parts in order, each with its own send(2); then half-closes. */
 static void
 check_send(struct check *c)
 {
 	char pv[CHECK_PREVIEW * 4 + 8];
 	const struct iovec *iov;
-	ssize_t n;
 
 	for (; c->part < c->pl->nparts; c->part++, c->part_off = 0) {
 		iov = &c->pl->parts[c->part];
 		if (c->part_off == 0)
-			log_info("sending part %zu of %zu: %zu bytes: %s",
-			    c->part + 1, c->pl->nparts, iov->iov_len,
+			log_info("sending %s %zu of %zu: %zu bytes: %s",
+			    c->dgram ? "datagram" : "part", c->part + 1,
+			    c->pl->nparts, iov->iov_len,
 			    check_preview(iov->iov_base, iov->iov_len, pv,
 			    sizeof(pv)));
-		while (c->part_off < iov->iov_len) {
-			n = send(c->fd, (char *)iov->iov_base + c->part_off,
-			    iov->iov_len - c->part_off, MSG_NOSIGNAL);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n == -1 && errno == EAGAIN) {
-				event_add(c->wev, NULL);
-				return;
-			}
-			if (n == -1) {
-				check_fail(c, "%s: %s after sending %zu of %zu "
-				    "bytes", c->peer, target_strerror(errno),
-				    c->tx, c->pl->len);
-				return;
-			}
-			c->part_off += (size_t)n;
-			c->tx += (size_t)n;
-		}
+		if (check_write(c, iov) != 1)
+			return;
 	}
 	event_del(c->wev);
+	c->half_closed = 1;
+	if (c->dgram) {
+		log_info("sent %zu datagrams; waiting for the response",
+		    c->pl->nparts);
+		return;
+	}
 	log_info("sent %zu bytes; closing the sending side, waiting for the "
 	    "response", c->tx);
 	if (shutdown(c->fd, SHUT_WR) == -1) {
 		check_fail(c, "%s: %s while half-closing", c->peer,
 		    target_strerror(errno));
-		return;
 	}
-	c->half_closed = 1;
 }
 
 static void
@@ -256,6 +312,7 @@ check_try(struct check *c)
 			log_info("%s: %s", c->peer, target_strerror(errno));
 			continue;
 		}
+		c->dgram = c->ai->ai_socktype == SOCK_DGRAM;
 		c->rev = event_new(c->base, c->fd, EV_READ | EV_PERSIST,
 		    check_readable, c);
 		c->wev = event_new(c->base, c->fd, EV_WRITE | EV_PERSIST,
@@ -288,6 +345,10 @@ check_timeout(evutil_socket_t fd, short what, void *arg)
 	else if (!c->half_closed)
 		check_fail(c, "timeout after %s sending to %s (%zu of %zu "
 		    "bytes sent)", t, c->peer, c->tx, c->pl->len);
+	else if (c->dgram)
+		check_fail(c, "timeout after %s waiting for %s to echo (%zu of "
+		    "%zu datagrams back)", t, c->peer, c->rx_part,
+		    c->pl->nparts);
 	else
 		check_fail(c, "timeout after %s waiting for %s to echo (%zu of "
 		    "%zu bytes back, no EOF)", t, c->peer, c->rx, c->pl->len);
@@ -437,6 +498,17 @@ payload_free(struct payload *pl)
 	free(pl->all);
 }
 
+static int
+payload_too_big(const struct payload *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nparts; i++)
+		if (pl->parts[i].iov_len > CHECK_DGRAM_MAX)
+			return 1;
+	return 0;
+}
+
 /* Applies -w and -c to the mean time of the checks that passed. */
 static void
 check_thresholds(const struct client_conf *conf, struct check_summary *sum)
@@ -468,6 +540,13 @@ check_run(const struct client_conf *conf, const struct target *target,
 	why[0] = '\0';
 	if (payload_build(conf, messages, nmessages, &pl, why, whylen) == -1)
 		return -1;
+	if (target_first(target)->ai_socktype == SOCK_DGRAM &&
+	    payload_too_big(&pl)) {
+		snprintf(why, whylen, "a UDP datagram holds at most %u bytes",
+		    CHECK_DGRAM_MAX);
+		payload_free(&pl);
+		return -1;
+	}
 	if ((base = event_base_new()) == NULL) {
 		snprintf(why, whylen, "cannot create an event loop");
 		payload_free(&pl);

@@ -16,10 +16,6 @@ target_resolve(struct target *t, const struct addr_spec *spec, char *why,
 {
 	memset(t, 0, sizeof(*t));
 	addr_spec_format(spec, t->name, sizeof(t->name));
-	if (spec->proto == ADDR_UDP) {
-		snprintf(why, whylen, "udp: addresses are not supported yet");
-		return -1;
-	}
 	if (spec->kind != ADDR_UNIX)
 		return addr_resolve(spec, 0, &t->res, why, whylen);
 	t->unix_ai.ai_family = AF_UNIX;
@@ -49,12 +45,12 @@ target_connect(const struct addrinfo *ai, int *pending)
 	int fd, one = 1, saved;
 
 	*pending = 0;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	/* Each message goes out when written, as a latency probe must. */
-	if (ai->ai_family != AF_UNIX)
+	if (ai->ai_family != AF_UNIX && ai->ai_socktype == SOCK_STREAM)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		return fd;

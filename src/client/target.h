@@ -1,6 +1,7 @@
 /*
  * target.h - where echo-client connects: an ADDR resolved once into the
- * addresses to try in order, and non-blocking connects to one of them.
+ * addresses to try in order, and non-blocking connects to one of them
+ * (stream sockets, or a connected UDP socket for udp: addresses).
  */
 #ifndef ECHO_TARGET_H
 #define ECHO_TARGET_H

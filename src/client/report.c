@@ -1,0 +1,245 @@
+/*
+ * report.c - what echo-client prints: the monitoring-plugin status line,
+ * the load test's report as text or one JSON object, and the live
+ * progress line.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "units.h"
+
+static const char *const state_names[] = {
+	"OK", "WARNING", "CRITICAL", "UNKNOWN",
+};
+
+static const char *const mode_names[] = { "pingpong", "stream" };
+
+/* Progress: what the last line showed, for the rate over the last second. */
+static uint64_t progress_rt, progress_us;
+
+void
+report_unknown(const char *why)
+{
+	printf("ECHO UNKNOWN - %s\n", why);
+	fflush(stdout);
+}
+
+/* A threshold in the perfdata: seconds, or nothing when not set. */
+static const char *
+report_threshold(uint64_t ms, char *buf, size_t len)
+{
+	if (ms == CLIENT_UNSET)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, "%g", (double)ms / 1000);
+	return buf;
+}
+
+static void
+report_over(const struct client_conf *conf, int state)
+{
+	uint64_t ms = state == STATE_CRITICAL ? conf->critical_ms :
+	    conf->warning_ms;
+
+	if (state == STATE_OK)
+		return;
+	printf(" (over the %s threshold of %g s)", state == STATE_CRITICAL ?
+	    "critical" : "warning", (double)ms / 1000);
+}
+
+int
+report_check(const struct client_conf *conf, const struct check_summary *sum)
+{
+	char w[32], c[32], t1[32], t2[32], t3[32];
+	uint64_t mean;
+
+	if (sum->reason[0] != '\0') {
+		printf("ECHO %s - %s\n", state_names[sum->state], sum->reason);
+		return sum->state;
+	}
+	mean = sum->sum_us / sum->checks;
+	printf("ECHO %s - ", state_names[sum->state]);
+	if (sum->checks == 1)
+		printf("%llu bytes echoed in %s", (unsigned long long)sum->bytes,
+		    format_duration_us(mean, t1, sizeof(t1)));
+	else
+		printf("%llu checks, %llu bytes echoed in %s min, %s avg, "
+		    "%s max", (unsigned long long)sum->checks,
+		    (unsigned long long)sum->bytes,
+		    format_duration_us(sum->min_us, t1, sizeof(t1)),
+		    format_duration_us(mean, t2, sizeof(t2)),
+		    format_duration_us(sum->max_us, t3, sizeof(t3)));
+	report_over(conf, sum->state);
+	printf(" | time=%.6fs;%s;%s;0", (double)mean / 1e6,
+	    report_threshold(conf->warning_ms, w, sizeof(w)),
+	    report_threshold(conf->critical_ms, c, sizeof(c)));
+	if (sum->checks > 1)
+		printf(" time_min=%.6fs time_max=%.6fs",
+		    (double)sum->min_us / 1e6, (double)sum->max_us / 1e6);
+	printf(" size=%lluB\n", (unsigned long long)sum->bytes);
+	return sum->state;
+}
+
+static double
+report_per_s(uint64_t n, uint64_t us)
+{
+	return us == 0 ? 0 : (double)n * 1e6 / (double)us;
+}
+
+void
+report_bench_text(const struct client_conf *conf,
+    const struct bench_result *res)
+{
+	const struct histogram *h = &res->hist;
+	char t[6][32];
+	uint64_t errors = 0;
+	int i;
+
+	printf("%s load test of %s: %llu connections, %llu-byte messages, "
+	    "%s", mode_names[conf->mode], conf->addr_text,
+	    (unsigned long long)res->connections,
+	    (unsigned long long)conf->size,
+	    format_duration_us(res->elapsed_us, t[0], sizeof(t[0])));
+	if (conf->rate > 0)
+		printf(", open loop at %llu/s", (unsigned long long)conf->rate);
+	printf("\n");
+	printf("  round trips   %llu (%.1f/s)\n",
+	    (unsigned long long)res->round_trips,
+	    report_per_s(res->round_trips, res->elapsed_us));
+	printf("  throughput    %.3f MB/s echoed (%s sent, %s received)\n",
+	    report_per_s(res->bytes_received, res->elapsed_us) / 1e6,
+	    format_size(res->bytes_sent, t[0], sizeof(t[0])),
+	    format_size(res->bytes_received, t[1], sizeof(t[1])));
+	printf("  latency       p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
+	    format_duration_us(histogram_quantile(h, 0.50), t[0], sizeof(t[0])),
+	    format_duration_us(histogram_quantile(h, 0.90), t[1], sizeof(t[1])),
+	    format_duration_us(histogram_quantile(h, 0.99), t[2], sizeof(t[2])),
+	    format_duration_us(histogram_quantile(h, 0.999), t[3],
+	    sizeof(t[3])),
+	    format_duration_us(h->max, t[4], sizeof(t[4])));
+	printf("  messages      %llu due, %llu sent, %llu echoed, "
+	    "%llu incomplete\n", (unsigned long long)res->due,
+	    (unsigned long long)res->sent,
+	    (unsigned long long)res->round_trips,
+	    (unsigned long long)(res->due - res->round_trips));
+	printf("  connections   %llu connected, %llu failed to connect, "
+	    "%llu failed, %llu mismatched\n",
+	    (unsigned long long)res->connected,
+	    (unsigned long long)res->connect_failed,
+	    (unsigned long long)res->failed,
+	    (unsigned long long)res->mismatched);
+	printf("  errors       ");
+	for (i = 0; i < BERR_COUNT; i++) {
+		if (res->errors[i] == 0)
+			continue;
+		errors += res->errors[i];
+		printf(" %s %llu", bench_error_name(i),
+		    (unsigned long long)res->errors[i]);
+	}
+	printf("%s\n", errors == 0 ? " none" : "");
+	if (res->mismatched > 0)
+		printf("  mismatch      %s\n", res->first_mismatch);
+	printf("  status        %s\n", state_names[bench_state(res)]);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void
+report_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+void
+report_bench_json(const struct client_conf *conf,
+    const struct bench_result *res)
+{
+	const struct histogram *h = &res->hist;
+	int i;
+
+	printf("{\"mode\":\"%s\",\"address\":", mode_names[conf->mode]);
+	report_json_string(conf->addr_text);
+	printf(",\"connections\":%llu,\"size\":%llu,\"duration_s\":%.3f,"
+	    "\"rate\":", (unsigned long long)res->connections,
+	    (unsigned long long)conf->size, (double)conf->duration_ms / 1e3);
+	if (conf->rate > 0)
+		printf("%llu", (unsigned long long)conf->rate);
+	else
+		printf("null");
+	printf(",\"elapsed_s\":%.6f,\"connected\":%llu,\"connect_failed\":%llu,"
+	    "\"failed\":%llu,\"mismatched\":%llu,\"errors\":{",
+	    (double)res->elapsed_us / 1e6, (unsigned long long)res->connected,
+	    (unsigned long long)res->connect_failed,
+	    (unsigned long long)res->failed,
+	    (unsigned long long)res->mismatched);
+	for (i = 0; i < BERR_COUNT; i++)
+		printf("%s\"%s\":%llu", i > 0 ? "," : "", bench_error_name(i),
+		    (unsigned long long)res->errors[i]);
+	printf("},\"messages_due\":%llu,\"messages_sent\":%llu,"
+	    "\"round_trips\":%llu,\"incomplete\":%llu,\"bytes_sent\":%llu,"
+	    "\"bytes_received\":%llu,\"round_trips_per_s\":%.3f,"
+	    "\"mb_per_s\":%.6f,", (unsigned long long)res->due,
+	    (unsigned long long)res->sent,
+	    (unsigned long long)res->round_trips,
+	    (unsigned long long)(res->due - res->round_trips),
+	    (unsigned long long)res->bytes_sent,
+	    (unsigned long long)res->bytes_received,
+	    report_per_s(res->round_trips, res->elapsed_us),
+	    report_per_s(res->bytes_received, res->elapsed_us) / 1e6);
+	printf("\"latency_us\":{\"samples\":%llu,\"min\":%llu,\"mean\":%.1f,"
+	    "\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"p99_9\":%llu,"
+	    "\"max\":%llu},\"first_mismatch\":", (unsigned long long)h->count,
+	    (unsigned long long)h->min, histogram_mean(h),
+	    (unsigned long long)histogram_quantile(h, 0.50),
+	    (unsigned long long)histogram_quantile(h, 0.90),
+	    (unsigned long long)histogram_quantile(h, 0.99),
+	    (unsigned long long)histogram_quantile(h, 0.999),
+	    (unsigned long long)h->max);
+	if (res->mismatched > 0)
+		report_json_string(res->first_mismatch);
+	else
+		printf("null");
+	printf(",\"status\":\"%s\"}\n", state_names[bench_state(res)]);
+}
+
+void
+report_progress(const struct bench_result *res, int connecting,
+    uint64_t elapsed_us)
+{
+	char t[32];
+	uint64_t errors = res->connect_failed + res->failed + res->mismatched;
+
+	if (connecting) {
+		fprintf(stderr, "\rconnecting: %llu of %llu open, %llu failed"
+		    "\033[K", (unsigned long long)res->connected,
+		    (unsigned long long)res->connections,
+		    (unsigned long long)res->connect_failed);
+		return;
+	}
+	fprintf(stderr, "\r%5.0f s  %llu round trips  %.0f/s  p99 %s  "
+	    "errors %llu\033[K", (double)elapsed_us / 1e6,
+	    (unsigned long long)res->round_trips,
+	    report_per_s(res->round_trips - progress_rt,
+	    elapsed_us - progress_us),
+	    format_duration_us(histogram_quantile(&res->hist, 0.99), t,
+	    sizeof(t)), (unsigned long long)errors);
+	progress_rt = res->round_trips;
+	progress_us = elapsed_us;
+}
+
+void
+report_progress_end(void)
+{
+	fputs("\r\033[K", stderr);
+}
