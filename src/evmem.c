@@ -1,6 +1,7 @@
 /* evmem.c - a per-thread cache of evbuffer chain blocks for libevent. */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,19 +17,13 @@
 /* What one thread may keep idle in its cache. */
 #define EVMEM_CACHE_MAX		(2u << 20)
 
-/* Keeps the caller's block 16-byte aligned, as malloc's. */
-struct evmem_hdr {
-	size_t	size;
-	size_t	pad;
-};
-
 static __thread struct {
 	void	*blocks[EVMEM_CLASSES][EVMEM_PER_CLASS];
 	unsigned n[EVMEM_CLASSES];
 	size_t	 bytes;
 } cache;
 
-/* The class of a power-of-two size in range, or -1. */
+/* The class whose size is exactly `size`, or -1. */
 static int
 evmem_class(size_t size)
 {
@@ -40,55 +35,67 @@ evmem_class(size_t size)
 	return -1;
 }
 
+/*
+ * The class a block can serve: the largest whose size fits in it.  Sizes
+ * come from malloc_usable_size, so blocks carry no header of their own:
+ * a header would cost every libevent allocation, five per connection.
+ */
+static int
+evmem_fit(size_t usable)
+{
+	int c;
+
+	for (c = EVMEM_CLASSES - 1; c >= 0; c--)
+		if (usable >= (size_t)1 << (EVMEM_MIN_SHIFT + c))
+			return usable < (size_t)1 << (EVMEM_MIN_SHIFT + c + 1) ?
+			    c : -1;
+	return -1;
+}
+
 static void *
 evmem_malloc(size_t size)
 {
-	struct evmem_hdr *h;
 	int c = evmem_class(size);
 
 	if (c >= 0 && cache.n[c] > 0) {
-		h = cache.blocks[c][--cache.n[c]];
 		cache.bytes -= size;
-		return h + 1;
+		return cache.blocks[c][--cache.n[c]];
 	}
-	if (size > SIZE_MAX - sizeof(*h) ||
-	    (h = malloc(sizeof(*h) + size)) == NULL)
-		return NULL;
-	h->size = size;
-	return h + 1;
+	return malloc(size);
 }
 
 static void
 evmem_free(void *p)
 {
-	struct evmem_hdr *h;
+	size_t size;
 	int c;
 
 	if (p == NULL)
 		return;
-	h = (struct evmem_hdr *)p - 1;
-	c = evmem_class(h->size);
+	c = evmem_fit(malloc_usable_size(p));
+	size = c >= 0 ? (size_t)1 << (EVMEM_MIN_SHIFT + c) : 0;
 	if (c >= 0 && cache.n[c] < EVMEM_PER_CLASS &&
-	    cache.bytes + h->size <= EVMEM_CACHE_MAX) {
-		cache.blocks[c][cache.n[c]++] = h;
-		cache.bytes += h->size;
+	    cache.bytes + size <= EVMEM_CACHE_MAX) {
+		cache.blocks[c][cache.n[c]++] = p;
+		cache.bytes += size;
 		return;
 	}
-	free(h);
+	free(p);
 }
 
 static void *
 evmem_realloc(void *p, size_t size)
 {
-	struct evmem_hdr *h;
+	size_t old;
 	void *q;
 
 	if (p == NULL)
 		return evmem_malloc(size);
-	h = (struct evmem_hdr *)p - 1;
+	if ((old = malloc_usable_size(p)) >= size)
+		return p;
 	if ((q = evmem_malloc(size)) == NULL)
 		return NULL;
-	memcpy(q, p, h->size < size ? h->size : size);
+	memcpy(q, p, old);
 	evmem_free(p);
 	return q;
 }
@@ -107,8 +114,9 @@ evmem_flush(void)
 void
 evmem_install(void)
 {
-#ifndef ECHOD_SANITIZERS
+#ifdef ECHOD_SANITIZERS
 	/* Sanitizers see more without a cache in the way. */
-	event_set_mem_functions(evmem_malloc, evmem_realloc, evmem_free);
+	return;
 #endif
+	event_set_mem_functions(evmem_malloc, evmem_realloc, evmem_free);
 }

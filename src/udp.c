@@ -119,7 +119,7 @@ udp_accept(struct udp_listener *u, struct mmsghdr *m, uint64_t now_ms)
 	if (!srclimit_take(&u->srv->udp_limit, (struct sockaddr *)peer,
 	    now_ms)) {
 		u->stats.drop_rate++;
-		log_limited(&udp_rl, LOG_WARNING, NULL, "udp %s: sources over "
+		log_limited(&udp_rl, LOG_WARNING, NULL, "%s: sources over "
 		    "--udp-rate: dropping (%llu so far)", u->name,
 		    (unsigned long long)u->stats.drop_rate);
 		return 0;
@@ -147,16 +147,18 @@ udp_prepare(struct udp_listener *u)
 	}
 }
 
-static void
+/* Returns how many of the n replies went out. */
+static unsigned
 udp_send(struct udp_listener *u, unsigned n)
 {
-	unsigned sent = 0;
+	unsigned sent = 0, ok = 0;
 	int rc;
 
 	while (sent < n) {
 		rc = sendmmsg(u->fd, u->out + sent, n - sent, MSG_DONTWAIT);
 		if (rc > 0) {
 			sent += (unsigned)rc;
+			ok += (unsigned)rc;
 			continue;
 		}
 		if (rc == -1 && errno == EINTR)
@@ -165,10 +167,11 @@ udp_send(struct udp_listener *u, unsigned n)
 		if (rc == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ENOBUFS)
 			log_limited(&udp_rl, LOG_WARNING, NULL,
-			    "udp %s: send: %s", u->name, strerror(errno));
+			    "%s: send: %s", u->name, strerror(errno));
 		u->stats.drop_send++;
 		sent++;
 	}
+	return ok;
 }
 
 static void
@@ -201,14 +204,13 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			u->stats.bytes += u->in[i].msg_len;
 			n++;
 		}
-		udp_send(u, n);
-		u->stats.out += n;
+		u->stats.out += udp_send(u, n);
 		if ((unsigned)got < UDP_BATCH)
 			break;
 	}
 	if (got == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR)
-		log_limited(&udp_rl, LOG_WARNING, NULL, "udp %s: receive: %s",
+		log_limited(&udp_rl, LOG_WARNING, NULL, "%s: receive: %s",
 		    u->name, strerror(errno));
 }
 

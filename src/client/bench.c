@@ -163,36 +163,47 @@ bconn_close(struct bconn *c)
 	c->fd = -1;
 }
 
-/* Ends a connection that failed; what it had in flight stays unechoed. */
+/* Closes c; what it had in flight stays unechoed. */
 static void
-bconn_fail(struct bconn *c, enum bench_error kind, const char *what)
+bconn_end(struct bconn *c)
 {
 	struct bench *b = c->b;
 	enum bconn_state was = c->state;
 
-	log_limited(&bench_rl, LOG_WARNING, NULL, "connection %zu to %s: %s",
-	    c->id + 1, b->target->name, what);
-	b->res->errors[kind]++;
 	bconn_close(c);
 	c->state = BC_CLOSED;
 	if (was != BC_OPEN) {
-		b->res->connect_failed++;
 		if (was == BC_CONNECTING)
 			b->connecting--;
 		return;
 	}
-	b->res->failed++;
 	b->open--;
 	b->outstanding -= c->issued - c->done;
 	if (b->open == 0 || (b->phase == PHASE_DRAIN && b->outstanding == 0))
 		bench_finish(b);
 }
 
+/* Ends a connection that could not connect, or failed once it had. */
+static void
+bconn_fail(struct bconn *c, enum bench_error kind, const char *what)
+{
+	struct bench_result *res = c->b->res;
+
+	log_limited(&bench_rl, LOG_WARNING, NULL, "connection %zu to %s: %s",
+	    c->id + 1, c->b->target->name, what);
+	res->errors[kind]++;
+	if (c->state == BC_OPEN)
+		res->failed++;
+	else
+		res->connect_failed++;
+	bconn_end(c);
+}
+
+/* Ends a connection whose echo differs from what it sent at byte at. */
 static void
 bconn_mismatch(struct bconn *c, uint64_t at, unsigned char got)
 {
-	struct bench *b = c->b;
-	struct bench_result *res = b->res;
+	struct bench_result *res = c->b->res;
 
 	if (res->mismatched == 0)
 		snprintf(res->first_mismatch, sizeof(res->first_mismatch),
@@ -203,12 +214,7 @@ bconn_mismatch(struct bconn *c, uint64_t at, unsigned char got)
 	    "connection %zu: echo differs at byte %llu", c->id + 1,
 	    (unsigned long long)at);
 	res->mismatched++;
-	bconn_close(c);
-	c->state = BC_CLOSED;
-	b->open--;
-	b->outstanding -= c->issued - c->done;
-	if (b->open == 0 || (b->phase == PHASE_DRAIN && b->outstanding == 0))
-		bench_finish(b);
+	bconn_end(c);
 }
 
 /* When message k of c was due to be sent: its latency counts from then. */
@@ -694,6 +700,7 @@ bench_run(const struct client_conf *conf, const struct target *target,
 	rc = 0;
 out:
 	bench_free(b);
+	free(b);
 	return rc;
 }
 

@@ -395,26 +395,15 @@ check_once(struct event_base *base, const struct client_conf *conf,
 	return reason[0] == '\0' ? 0 : -1;
 }
 
-static int
-payload_add(struct payload *pl, const void *data, size_t len)
+/* A payload of one part that owns buf. */
+static void
+payload_single(struct payload *pl, unsigned char *buf, size_t len)
 {
-	struct iovec *parts;
-	unsigned char *all;
-
-	parts = reallocarray(pl->parts, pl->nparts + 1, sizeof(*parts));
-	if (parts == NULL)
-		return -1;
-	pl->parts = parts;
-	all = realloc(pl->all, pl->len + len + 1);
-	if (all == NULL)
-		return -1;
-	pl->all = all;
-	memcpy(pl->all + pl->len, data, len);
-	/* Parts point into all once it stops moving; offsets until then. */
-	parts[pl->nparts].iov_base = (void *)(uintptr_t)pl->len;
-	parts[pl->nparts++].iov_len = len;
-	pl->len += len;
-	return 0;
+	pl->all = buf;
+	pl->len = len;
+	pl->parts[0].iov_base = buf;
+	pl->parts[0].iov_len = len;
+	pl->nparts = 1;
 }
 
 static int
@@ -423,7 +412,6 @@ payload_stdin(struct payload *pl, char *why, size_t whylen)
 	unsigned char *buf;
 	size_t len = 0;
 	ssize_t n;
-	int rc = -1;
 
 	if ((buf = malloc(CHECK_STDIN_MAX + 1)) == NULL) {
 		snprintf(why, whylen, "out of memory");
@@ -436,20 +424,40 @@ payload_stdin(struct payload *pl, char *why, size_t whylen)
 		if (n == -1) {
 			snprintf(why, whylen, "reading stdin: %s",
 			    strerror(errno));
-			goto out;
+			goto fail;
 		}
 		len += (size_t)n;
 		if (len > CHECK_STDIN_MAX) {
 			snprintf(why, whylen, "stdin holds more than %u MiB",
 			    CHECK_STDIN_MAX >> 20);
-			goto out;
+			goto fail;
 		}
 	}
-	if ((rc = payload_add(pl, buf, len)) == -1)
-		snprintf(why, whylen, "out of memory");
-out:
+	payload_single(pl, buf, len);
+	return 0;
+fail:
 	free(buf);
-	return rc;
+	return -1;
+}
+
+/* The MESSAGE operands, each a part, back to back in all. */
+static int
+payload_messages(struct payload *pl, char **messages, int n)
+{
+	size_t i, len = 0;
+
+	for (i = 0; i < (size_t)n; i++)
+		len += strlen(messages[i]);
+	if ((pl->all = malloc(len + 1)) == NULL)
+		return -1;
+	for (i = 0; i < (size_t)n; i++) {
+		pl->parts[i].iov_base = pl->all + pl->len;
+		pl->parts[i].iov_len = strlen(messages[i]);
+		memcpy(pl->all + pl->len, messages[i], pl->parts[i].iov_len);
+		pl->len += pl->parts[i].iov_len;
+	}
+	pl->nparts = (size_t)n;
+	return 0;
 }
 
 /* MESSAGE operands, else --size bytes of pattern, else stdin. */
@@ -460,35 +468,28 @@ payload_build(const struct client_conf *conf, char **messages, int n,
 	unsigned char *buf;
 	uint64_t size = conf->size;
 	size_t i;
-	int rc;
 
 	memset(pl, 0, sizeof(*pl));
-	if (n == 0 && size == CLIENT_UNSET && !isatty(STDIN_FILENO))
-		rc = payload_stdin(pl, why, whylen);
-	else if (n == 0) {
-		if (size == CLIENT_UNSET)
-			size = CLIENT_SIZE_DEFAULT;
-		if ((buf = malloc(size)) == NULL) {
-			snprintf(why, whylen, "out of memory");
-			return -1;
-		}
-		for (i = 0; i < size; i++)
-			buf[i] = pattern_byte(i);
-		rc = payload_add(pl, buf, size);
-		free(buf);
-	} else {
-		for (rc = 0, i = 0; rc == 0 && i < (size_t)n; i++)
-			rc = payload_add(pl, messages[i], strlen(messages[i]));
-	}
-	if (rc == -1) {
-		if (why[0] == '\0')
-			snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < pl->nparts; i++)
-		pl->parts[i].iov_base = pl->all +
-		    (uintptr_t)pl->parts[i].iov_base;
+	if ((pl->parts = calloc(n > 0 ? (size_t)n : 1,
+	    sizeof(*pl->parts))) == NULL)
+		goto nomem;
+	if (n > 0 && payload_messages(pl, messages, n) == -1)
+		goto nomem;
+	if (n > 0)
+		return 0;
+	if (size == CLIENT_UNSET && !isatty(STDIN_FILENO))
+		return payload_stdin(pl, why, whylen);
+	if (size == CLIENT_UNSET)
+		size = CLIENT_SIZE_DEFAULT;
+	if ((buf = malloc(size)) == NULL)
+		goto nomem;
+	for (i = 0; i < size; i++)
+		buf[i] = pattern_byte(i);
+	payload_single(pl, buf, size);
 	return 0;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	return -1;
 }
 
 static void
@@ -538,8 +539,10 @@ check_run(const struct client_conf *conf, const struct target *target,
 
 	memset(sum, 0, sizeof(*sum));
 	why[0] = '\0';
-	if (payload_build(conf, messages, nmessages, &pl, why, whylen) == -1)
+	if (payload_build(conf, messages, nmessages, &pl, why, whylen) == -1) {
+		payload_free(&pl);
 		return -1;
+	}
 	if (target_first(target)->ai_socktype == SOCK_DGRAM &&
 	    payload_too_big(&pl)) {
 		snprintf(why, whylen, "a UDP datagram holds at most %u bytes",
