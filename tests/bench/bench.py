@@ -11,7 +11,9 @@ median of the per-round ratios echod/reference, latency p50/p99 and the
 server's CPU time per round trip.  Servers are pinned to CPU 0 and the
 load to CPU 1 when there are two CPUs.  echod runs with --threads 1
 against the one-thread references, and also with --threads 2 on the same
-CPU, which shows what the threading costs.
+CPU, which shows what the threading costs.  --no-pin leaves placement to
+the scheduler (on a loaded or virtualised machine, wake-ups across pinned
+CPUs can dominate every figure).
 """
 import argparse
 import json
@@ -129,15 +131,11 @@ def run_idle(args, server, load_cpu):
     return json.loads(out.stdout)
 
 
-def server_pid(server):
-    """The server itself, under prlimit and taskset (both exec)."""
-    return server.proc.pid
-
-
 def collect(args):
     cores = cpus()
-    srv_cpu = cores[0] if len(cores) >= 2 else None
-    load_cpu = cores[1] if len(cores) >= 2 else None
+    pinned = args.pin and len(cores) >= 2
+    srv_cpu = cores[0] if pinned else None
+    load_cpu = cores[1] if pinned else None
     cmds = server_cmds(args)
     names = [n for n in ("echod", "epoll", "asyncio", "echod-t2")
              if n in args.servers]
@@ -154,9 +152,16 @@ def collect(args):
                         rnd + 1, name, case, r[dict(
                             (c[0], c[2]) for c in CASES)[case]]),
                         file=sys.stderr, flush=True)
-                if args.idle > 0:
-                    results[name][IDLE_CASE].append(
-                        run_idle(args, server, load_cpu))
+            finally:
+                server.stop()
+            if args.idle <= 0:
+                continue
+            # A fresh server: freed heap from the cases above would hide
+            # what idle connections cost.
+            server = Server(name, cmds[name], srv_cpu)
+            try:
+                results[name][IDLE_CASE].append(
+                    run_idle(args, server, load_cpu))
             finally:
                 server.stop()
     return results, srv_cpu, load_cpu
@@ -245,6 +250,8 @@ def main():
                    help="idle connections for the RSS case (0: skip)")
     p.add_argument("--servers", default="echod,epoll,asyncio,echod-t2")
     p.add_argument("--json", help="also write every figure to this file")
+    p.add_argument("--no-pin", dest="pin", action="store_false",
+                   help="let the scheduler place server and load")
     args = p.parse_args()
     args.servers = args.servers.split(",")
     results, srv_cpu, load_cpu = collect(args)
