@@ -27,6 +27,7 @@
 static struct log_ratelimit conn_error_rl = LOG_RATELIMIT_INIT(1000, 5);
 
 static void conn_readable(evutil_socket_t, short, void *);
+static void conn_count_out(struct conn *);
 static void conn_write(struct bufferevent *, void *);
 static void conn_event(struct bufferevent *, short, void *);
 
@@ -62,12 +63,19 @@ conn_refuse(struct worker *w, const struct worker_conn *wc)
 static void
 conn_set_peer(struct conn *c, const struct worker_conn *wc)
 {
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&wc->sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&wc->sa;
 	int on = 1;
 
-	if (wc->sa.ss_family != AF_INET && wc->sa.ss_family != AF_INET6)
+	if (wc->sa.ss_family == AF_INET) {
+		memcpy(c->peer_addr, &sin->sin_addr, 4);
+		c->peer_port = sin->sin_port;
+	} else if (wc->sa.ss_family == AF_INET6) {
+		memcpy(c->peer_addr, &sin6->sin6_addr, 16);
+		c->peer_port = sin6->sin6_port;
+	} else
 		return;		/* Unix peers are named by their listener */
-	memcpy(&c->peer, &wc->sa, wc->sa.ss_family == AF_INET ?
-	    sizeof(c->peer.sin) : sizeof(c->peer.sin6));
+	c->peer_family = (uint8_t)wc->sa.ss_family;
 	/* An echo is a reply: Nagle would hold it for the last ACK. */
 	setsockopt(wc->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
@@ -189,6 +197,7 @@ conn_echo(struct conn *c, int fd)
 		bufferevent_disable(c->bev, EV_READ);
 		c->read_paused = 1;
 	}
+	conn_count_out(c);
 	return n;
 }
 
@@ -222,6 +231,7 @@ conn_write(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 	size_t pending = evbuffer_get_length(bufferevent_get_output(bev));
 
+	conn_count_out(c);
 	if (pending > 0) {
 		/* Drained to the low watermark: read again. */
 		if (c->read_paused && !c->draining && !c->peer_eof) {
@@ -294,11 +304,38 @@ conn_eof(struct conn *c)
 static const char *
 conn_peer_name(const struct conn *c, char *buf, size_t len)
 {
-	if (c->peer.sa.sa_family == AF_UNSPEC)
-		snprintf(buf, len, "%s", c->listener->name);
-	else
-		addr_format(&c->peer.sa, sizeof(c->peer), buf, len);
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	switch (c->peer_family) {
+	case AF_INET:
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = c->peer_port;
+		memcpy(&sin.sin_addr, c->peer_addr, 4);
+		return addr_format((struct sockaddr *)&sin, sizeof(sin), buf,
+		    len);
+	case AF_INET6:
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = c->peer_port;
+		memcpy(&sin6.sin6_addr, c->peer_addr, 16);
+		return addr_format((struct sockaddr *)&sin6, sizeof(sin6), buf,
+		    len);
+	}
+	snprintf(buf, len, "%s", c->listener->name);
 	return buf;
+}
+
+/* Counts what left since the last count into the worker's bytes_out. */
+static void
+conn_count_out(struct conn *c)
+{
+	uint64_t done = c->bytes_in -
+	    evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	STAT_ADD(c->w->stats.bytes_out, done - c->bytes_out);
+	c->bytes_out = done;
 }
 
 static void
@@ -389,12 +426,9 @@ conn_log_close(const struct conn *c, const char *reason, uint64_t out)
 void
 conn_close(struct conn *c, const char *reason)
 {
-	uint64_t pending = evbuffer_get_length(bufferevent_get_output(c->bev));
-	uint64_t out = c->bytes_in - pending;
-
-	STAT_ADD(c->w->stats.bytes_out, out);
+	conn_count_out(c);
 	if (log_enabled(LOG_INFO))
-		conn_log_close(c, reason, out);
+		conn_log_close(c, reason, c->bytes_out);
 	bufferevent_free(c->bev);
 	persource_del(&c->w->srv->persource, c->source);
 	worker_conn_closed(c->w, c);

@@ -24,16 +24,16 @@ struct conn {
 	struct persource_entry	*source;	/* for --max-per-source */
 	uint64_t		 id;
 	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;	/* counted into the worker's stats */
 	uint64_t		 start_us;
-	union {				/* AF_UNSPEC for Unix peers */
-		struct sockaddr		sa;
-		struct sockaddr_in	sin;
-		struct sockaddr_in6	sin6;
-	}			 peer;
-	unsigned		 read_paused:1;	/* by the high watermark */
-	unsigned		 peer_eof:1;	/* peer half-closed: flush, close */
-	unsigned		 draining:1;	/* shutdown: flush, half-close */
-	unsigned		 lingering:1;	/* half-closed, discarding input */
+	/* The peer, packed: an idle connection's size is RSS x 10,000. */
+	uint8_t			 peer_addr[16];	/* IPv4 in the first 4 bytes */
+	uint16_t		 peer_port;	/* network order */
+	uint8_t			 peer_family;	/* AF_UNSPEC for Unix peers */
+	uint8_t			 read_paused:1;	/* by the high watermark */
+	uint8_t			 peer_eof:1;	/* peer half-closed: flush, close */
+	uint8_t			 draining:1;	/* shutdown: flush, half-close */
+	uint8_t			 lingering:1;	/* half-closed, discarding input */
 };
 
 /* Serves an accepted connection on worker w; closes it on failure. */

@@ -24,13 +24,13 @@
 #include "log.h"
 #include "pattern.h"
 
-#define BENCH_FD_SPARE		16	/* stdio, the event loop, the resolver */
-#define BENCH_CONNECTING_MAX	256	/* connects in flight at once */
-#define BENCH_RING		256	/* stream: messages in flight */
-#define BENCH_WINDOW		(256 * 1024)	/* stream: bytes in flight */
-#define BENCH_RETRY_US		10000	/* a full unix backlog: try again */
-#define BENCH_OFFSET_STEP	7919	/* apart in the pattern: crossed
-					   connections show as mismatches */
+#define BENCH_FD_SPARE	16	/* stdio, the event loop, the resolver */
+#define BENCH_CONNECTING_MAX 256	/* connects in flight at once */
+#define BENCH_RING	256		/* stream: messages in flight */
+#define BENCH_WINDOW	(256 * 1024)	/* stream: bytes in flight */
+#define BENCH_RETRY_US	10000		/* full unix backlog: try again */
+/* Connections start this far apart in the pattern, so crossed echoes show. */
+#define BENCH_OFFSET_STEP 7919
 
 enum bench_phase { PHASE_CONNECT, PHASE_LOAD, PHASE_DRAIN, PHASE_DONE };
 enum bconn_state { BC_NEW, BC_CONNECTING, BC_OPEN, BC_CLOSED };
@@ -44,11 +44,11 @@ struct bconn {
 	int			 fd;
 	enum bconn_state	 state;
 	struct event		*rev, *wev, *timer;
-	uint64_t		 slot;		/* its turns in the open loop */
+	uint64_t		 slot;	/* its turns in the open loop */
 	uint64_t		 pattern_off;	/* where its bytes start */
-	uint64_t		 tx, rx;	/* bytes sent, bytes verified */
+	uint64_t		 tx, rx;	/* bytes sent, verified */
 	uint64_t		 issued, done;	/* messages released, echoed */
-	uint64_t		*ring;		/* closed loop: release times */
+	uint64_t		*ring;	/* closed loop: release times */
 };
 
 struct bench {
@@ -59,12 +59,12 @@ struct bench {
 	struct bconn		*conns;
 	uint64_t		*rings;
 	size_t			 n, next, connecting, open;
-	int			 in_connect;	/* bench_connect_more is running */
+	int			 in_connect;	/* in bench_connect_more */
 	enum bench_phase	 phase;
 	uint64_t		 size, window, ring_len;
-	uint64_t		 outstanding;	/* released, not yet echoed */
+	uint64_t		 outstanding;	/* released, not echoed */
 	uint64_t		 t0;		/* when the load started */
-	double			 step_us;	/* open loop: between two turns */
+	double			 step_us;	/* open loop: between turns */
 	uint64_t		 nslots;
 	struct event		*phase_timer, *progress;
 	unsigned char		 buf[65536];
@@ -207,8 +207,8 @@ bconn_mismatch(struct bconn *c, uint64_t at, unsigned char got)
 
 	if (res->mismatched == 0)
 		snprintf(res->first_mismatch, sizeof(res->first_mismatch),
-		    "connection %zu: byte %llu differs: sent 0x%02x, got 0x%02x",
-		    c->id + 1, (unsigned long long)at,
+		    "connection %zu: byte %llu differs: sent 0x%02x, "
+		    "got 0x%02x", c->id + 1, (unsigned long long)at,
 		    pattern_byte(c->pattern_off + at), got);
 	log_limited(&bench_rl, LOG_WARNING, NULL,
 	    "connection %zu: echo differs at byte %llu", c->id + 1,

@@ -64,7 +64,8 @@ check_preview(const unsigned char *p, size_t len, char *buf, size_t buflen)
 	buf[o++] = '"';
 	for (i = 0; i < len && i < CHECK_PREVIEW && o + 6 < buflen; i++) {
 		if (p[i] == '"' || p[i] == '\\')
-			o += (size_t)snprintf(buf + o, buflen - o, "\\%c", p[i]);
+			o += (size_t)snprintf(buf + o, buflen - o, "\\%c",
+			    p[i]);
 		else if (isprint(p[i]))
 			buf[o++] = (char)p[i];
 		else

@@ -32,7 +32,7 @@ struct client_conf {
 	uint64_t	 connections;
 	uint64_t	 duration_ms;
 	int		 mode;		/* enum bench_mode */
-	uint64_t	 rate;		/* messages/s in total; 0: closed loop */
+	uint64_t	 rate;		/* messages/s in all; 0: closed loop */
 	int		 json;
 	uint64_t	 size;		/* CLIENT_UNSET: not given */
 	uint64_t	 count;		/* CLIENT_UNSET: not given */

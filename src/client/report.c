@@ -63,7 +63,8 @@ report_check(const struct client_conf *conf, const struct check_summary *sum)
 	mean = sum->sum_us / sum->checks;
 	printf("ECHO %s - ", state_names[sum->state]);
 	if (sum->checks == 1)
-		printf("%llu bytes echoed in %s", (unsigned long long)sum->bytes,
+		printf("%llu bytes echoed in %s",
+		    (unsigned long long)sum->bytes,
 		    format_duration_us(mean, t1, sizeof(t1)));
 	else
 		printf("%llu checks, %llu bytes echoed in %s min, %s avg, "
