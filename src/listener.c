@@ -389,7 +389,8 @@ listener_resume(struct server *srv, unsigned reason)
 	unsigned was = srv->accept_paused;
 
 	srv->accept_paused &= ~reason;
-	if (!(srv->accept_paused & (ACCEPT_PAUSED_LIMIT | ACCEPT_PAUSED_FDS)))
+	if (!(srv->accept_paused & (ACCEPT_PAUSED_LIMIT | ACCEPT_PAUSED_FDS)) &&
+	    !srv->draining)
 		__atomic_store_n(&srv->wake_on_close, 0, __ATOMIC_SEQ_CST);
 	if (was && !srv->accept_paused)
 		listener_update(srv);

@@ -109,6 +109,11 @@ server_shutdown(struct server *srv, int signo)
 		return;
 	}
 	srv->draining = 1;
+	/*
+	 * Workers hear of the drain through their pipes; a connection that
+	 * closes before then must still wake us to check the count.
+	 */
+	__atomic_store_n(&srv->wake_on_close, 1, __ATOMIC_SEQ_CST);
 	log_at(LOG_NOTICE, fields_stopping,
 	    "%s: shutting down, %llu connections draining",
 	    strsignal(signo), (unsigned long long)server_nconns(srv));

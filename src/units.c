@@ -110,6 +110,10 @@ parse_seconds(const char *s, unsigned max_s, uint64_t *out_ms, const char **why)
 		return -1;
 	if (*end == '.') {
 		for (end++; isdigit((unsigned char)*end); end++) {
+			if (scale == 0 && *end != '0') {
+				*why = "finer than a millisecond";
+				return -1;
+			}
 			ms += (uint64_t)(*end - '0') * scale;
 			scale /= 10;
 		}

@@ -95,16 +95,18 @@ static const struct parse_case uint_cases[] = {
 	{ "0x1",	0, 10, 0, "not a number" },
 };
 
-/* Results in milliseconds; extra fraction digits are cut, not rounded. */
+/* Results in milliseconds; a nonzero digit past the third is refused. */
 static const struct parse_case seconds_cases[] = {
 	{ "0",		0, 3600, 0, NULL },
 	{ "1",		0, 3600, 1000, NULL },
 	{ "0.25",	0, 3600, 250, NULL },
 	{ "1.5",	0, 3600, 1500, NULL },
 	{ "0.001",	0, 3600, 1, NULL },
-	{ "0.0009",	0, 3600, 0, NULL },
-	{ "1.2345",	0, 3600, 1234, NULL },
-	{ "2.000000000000000000000001", 0, 3600, 2000, NULL },
+	{ "0.0009",	0, 3600, 0, "finer than a millisecond" },
+	{ "1.2345",	0, 3600, 0, "finer than a millisecond" },
+	{ "1.2340",	0, 3600, 1234, NULL },
+	{ "2.000000000000000000000001", 0, 3600, 0, "finer than a millisecond" },
+	{ "2.000000000000000000000000", 0, 3600, 2000, NULL },
 	{ "007.5",	0, 3600, 7500, NULL },
 	{ "1.",		0, 3600, 1000, NULL },
 	{ "3600",	0, 3600, 3600000, NULL },

@@ -1,0 +1,67 @@
+"""UNKNOWN for bad usage: each mistake exits 3 with one status line on
+stdout, before any connection.  --help and --version exit 0; the man page
+documents every option --help lists, and mandoc finds nothing to lint."""
+import os
+import re
+import shutil
+import subprocess
+
+from clienttest import OK, UNKNOWN, SkipTest, client, expect, free_port, run
+
+MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                   "man", "echo-client.1")
+
+
+def test():
+    addr = "127.0.0.1:%d" % free_port()    # refused: 2, never 3
+    bad = [
+        ([], "missing ADDR"),
+        (["--bogus", addr], "unknown option"),
+        (["-t"], "needs a value"),
+        (["nohost"], "port must be a number"),
+        (["127.0.0.1:99999", "x"], "port must be a number"),
+        (["[::1", "x"], "missing ']'"),
+        (["-s", "12Q", addr], "--size 12Q"),
+        (["-t", "0", addr, "x"], "--timeout"),
+        (["--json", addr], "need --bench"),
+        (["--rate", "10", addr], "need --bench"),
+        (["-w", "2", "-c", "1", addr, "x"], "--warning must not be above"),
+        (["-C", "5", "-i", "3", addr, "x"], "does not fit in --timeout"),
+        (["-s", "10", addr, "x"], "not both"),
+        (["--bench", addr, "x"], "takes no MESSAGE"),
+        (["--bench", "-w", "1", addr], "not --bench"),
+        (["--bench", "--mode", "sideways", addr], "--mode sideways"),
+        (["--bench", "udp:" + addr], "not udp:"),
+        (["udp:" + addr, "-s", "70000"], "at most 65507 bytes"),
+    ]
+    for args, why in bad:
+        out, err = expect(UNKNOWN, *args)
+        assert out.startswith("ECHO UNKNOWN - ") and out.count("\n") == 1, (
+            args, out)
+        assert why in out, (args, why, out)
+
+    out, _ = expect(OK, "--version")
+    assert re.match(r"^echo-client \d+\.\d+\.\d+\n$", out), out
+    help_text, _ = expect(OK, "--help")
+    pairs = re.findall(r"^  (?:-(\w), )?\s*--([\w-]+)", help_text, re.M)
+    assert len(pairs) >= 15, help_text
+    with open(MAN) as f:
+        man = f.read()
+    for short, name in pairs:
+        item = ".It Fl %s , Fl Fl %s" % (short, name) if short else (
+            ".It Fl Fl %s" % name)
+        assert item in man, "man page lacks %r" % item
+    # The defaults --help shows are the ones the man page states.
+    for name, default in re.findall(r"--([\w-]+) \S+ .*\(default: (\w+)\)",
+                                    help_text):
+        section = man.split("Fl Fl %s" % name, 1)[1].split(".It Fl", 1)[0]
+        assert "default" in section and default in section, (name, section)
+
+    if shutil.which("mandoc") is None:
+        raise SkipTest("mandoc not installed: man page not linted")
+    p = subprocess.run(["mandoc", "-Tlint", "-W", "warning", MAN],
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and not p.stdout and not p.stderr, p
+
+
+run(test)
