@@ -186,6 +186,14 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen)
 	case AF_INET6: {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
+		/* An IPv4 client of a dual-stack socket: show what it is. */
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
+			    sizeof(host));
+			snprintf(buf, buflen, "%s:%u", host,
+			    ntohs(in6->sin6_port));
+			break;
+		}
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
 		snprintf(buf, buflen, "[%s]:%u", host, ntohs(in6->sin6_port));
 		break;

@@ -28,6 +28,7 @@ static struct log_ratelimit conn_error_rl = LOG_RATELIMIT_INIT(1000, 5);
 
 static void conn_readable(evutil_socket_t, short, void *);
 static void conn_count_out(struct conn *);
+static void conn_error(struct conn *, int);
 static void conn_write(struct bufferevent *, void *);
 static void conn_event(struct bufferevent *, short, void *);
 
@@ -263,11 +264,28 @@ conn_flush(struct conn *c)
 void
 conn_drain(struct conn *c)
 {
+	ssize_t n;
+
 	if (c->draining)
 		return;
 	c->draining = 1;
-	if (!c->lingering)
-		conn_flush(c);
+	if (c->lingering)
+		return;
+	/*
+	 * A client accepted just before the signal may have its request
+	 * queued but not yet read: take what is there (one read, no wait),
+	 * so a health check during a restart gets its echo.
+	 */
+	if (!c->peer_eof && !c->read_paused) {
+		n = conn_echo(c, bufferevent_getfd(c->bev));
+		if (n == 0)
+			c->peer_eof = 1;
+		else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			conn_error(c, errno);
+			return;
+		}
+	}
+	conn_flush(c);
 }
 
 static void

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The entry's CODE_* are the log call's, sent below; not journal.c's. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "journal.h"

@@ -4,6 +4,7 @@ Each test file is a standalone script run by `make check`: exit 0 on pass,
 1 on failure, 77 to skip.  Echod binds port 0 and the helper reads the bound
 address from its "listening on" log lines, so tests never race for ports.
 
+ECHOD_ARGS (shell words) are added to every echod command line.
 ECHOD_WRAPPER (shell words) runs echod under another command, e.g.
 ECHOD_WRAPPER="valgrind -q --error-exitcode=99".  Timeouts then stretch by
 ECHOD_TIME_SCALE (default 20), and tests skip their assertions on RSS and
@@ -32,6 +33,10 @@ CLOSED_RE = re.compile(r" closed \(([^)]*)\): (\d+) bytes in, (\d+) out, "
                        r"([0-9.]+) (us|ms|s)$")
 
 WRAPPER = shlex.split(os.environ.get("ECHOD_WRAPPER", ""))
+# ECHOD_ARGS (shell words) go first on every echod command line, so the
+# suite can run again with, say, ECHOD_ARGS="--threads 4"; a test's own
+# options come later and win.
+EXTRA_ARGS = shlex.split(os.environ.get("ECHOD_ARGS", ""))
 TIME_SCALE = float(os.environ.get("ECHOD_TIME_SCALE") or
                    (20 if WRAPPER else 1))
 
@@ -62,7 +67,7 @@ class Echod:
 
     def __init__(self, *args, listen=("127.0.0.1:0",), env=None, wrapper=(),
                  wait_ready=True, **popen):
-        cmd = list(wrapper) + WRAPPER + [ECHOD]
+        cmd = list(wrapper) + WRAPPER + [ECHOD] + EXTRA_ARGS
         for addr in listen:
             cmd += ["--listen", addr]
         cmd += list(args)
@@ -111,6 +116,11 @@ class Echod:
                         "echod never logged %r; log:\n%s"
                         % (pattern, "\n".join(self.lines)))
                 self._cond.wait(min(left, 0.1))
+
+    def mark(self):
+        """The number of log lines so far: a start for wait_for and grep."""
+        with self._cond:
+            return len(self.lines)
 
     def grep(self, pattern, start=0):
         """The log lines (from start) that match the regex."""

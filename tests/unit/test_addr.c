@@ -247,7 +247,8 @@ test_format_inet(void **state)
 		{ AF_INET6, "::1", 7,		"[::1]:7" },
 		{ AF_INET6, "::", 0,		"[::]:0" },
 		{ AF_INET6, "2001:db8:0:0:0:0:0:7", 7007, "[2001:db8::7]:7007" },
-		{ AF_INET6, "::ffff:127.0.0.1", 7, "[::ffff:127.0.0.1]:7" },
+		/* A v4 client on a dual-stack socket is shown as v4. */
+		{ AF_INET6, "::ffff:127.0.0.1", 7, "127.0.0.1:7" },
 		{ AF_INET6, "fe80:1:2:3:4:5:6:7", 65535,
 		  "[fe80:1:2:3:4:5:6:7]:65535" },
 	};

@@ -1,0 +1,105 @@
+"""SIGTERM mid-transfer: what echod read is echoed, then EOF; exit 0.
+
+1. Two clients are mid-transfer when SIGTERM comes, one reading as it
+   sends, one stalled (it never read, so echod stopped reading it).  Both
+   stop sending, then read to EOF: each gets back exactly the first bytes
+   it sent, as many as echod logs it read, then EOF, not a reset, although
+   echod never read their last bytes.  New connects are refused from the
+   signal on.  echod exits 0 well within --shutdown-timeout.
+2. A client that keeps sending and never reads is closed by
+   --shutdown-timeout; echod still exits 0.
+3. A second signal (SIGINT then SIGTERM) exits at once, with status 0.
+"""
+import signal
+import time
+
+from echodtest import (Echod, Stream, assert_same, pattern, peer_name,
+                       refused, run, scaled)
+
+SIZE = 64 << 20
+BUF = 64 << 10  # client socket buffers: a client that does not read stalls
+MARKS = ("--high-watermark", "64K", "--low-watermark", "16K")
+
+
+def wait_until(cond, what, timeout=10.0):
+    deadline = time.monotonic() + scaled(timeout)
+    while not cond():
+        assert time.monotonic() < deadline, "timed out waiting: " + what
+        time.sleep(0.01)
+
+
+def drain(data):
+    timeout = scaled(10)
+    with Echod("-v", "--shutdown-timeout", "%g" % timeout, *MARKS) as d:
+        stalled = Stream(d.connect(bufsize=BUF), data[4096:], timeout=60)
+        stalled.start_sending().wait_stalled()
+        busy = Stream(d.connect(), data[:SIZE], timeout=60)
+        busy.start_sending().start_reading()
+        wait_until(lambda: busy.nreceived >= 1 << 20, "echoes")
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        assert busy.sent < SIZE, "the transfer was over before SIGTERM"
+        d.wait_for("Terminated: shutting down, 2 connections draining")
+        busy.stop_sending()
+        stalled.stop_sending()
+        assert refused(d.connect), "a connect after SIGTERM was accepted"
+        stalled.start_reading()
+        for name, st in (("busy", busy), ("stalled", stalled)):
+            st.join()
+            assert st.eof, name + ": no EOF"
+            assert st.nreceived > 0, name + ": no echo"
+            assert_same(st.received, st.data[:st.nreceived], name)
+            peer = peer_name(st.sock)
+            st.close()
+            reason, nin, nout, _ = d.closed(peer)
+            assert reason == "shutdown", (name, reason)
+            assert nin == nout == st.nreceived, \
+                "%s: read %d, wrote %d, client got %d" % (
+                    name, nin, nout, st.nreceived)
+        assert d.wait() == 0, d.log()
+        took = time.monotonic() - t0
+        assert took < timeout, "drain took %.1f s" % took
+        assert not d.grep("shutdown timeout"), d.log()
+
+
+def timeout_closes(data):
+    with Echod("-v", "--shutdown-timeout", "1", *MARKS) as d:
+        st = Stream(d.connect(bufsize=BUF), data, timeout=60)
+        st.start_sending()
+        st.wait_stalled()
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        assert d.wait() == 0, d.log()
+        took = time.monotonic() - t0
+        st.close()
+        assert 0.9 <= took < scaled(10), \
+            "exit %.1f s after SIGTERM; log:\n%s" % (took, d.log())
+        d.wait_for("shutdown timeout: closing 1 connections")
+        assert len(d.grep(r"closed \(shutdown timeout\)")) == 1, d.log()
+
+
+def second_signal(data):
+    with Echod("--shutdown-timeout", "600", *MARKS) as d:
+        st = Stream(d.connect(bufsize=BUF), data, timeout=60)
+        st.start_sending()
+        st.wait_stalled()
+        d.signal(signal.SIGINT)
+        d.wait_for("Interrupt: shutting down, 1 connections draining")
+        assert d.running(), "exited on the first signal"
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        assert d.wait() == 0, d.log()
+        took = time.monotonic() - t0
+        st.close()
+        assert took < scaled(5), "second signal: exit after %.1f s" % took
+        d.wait_for("again: exiting without waiting for 1 connections")
+
+
+def test():
+    data = pattern(SIZE + 4096, b"sigterm")
+    drain(data)
+    timeout_closes(data)
+    second_signal(data)
+
+
+run(test)

@@ -1,0 +1,121 @@
+"""Helpers for the UDP and abuse-resistance tests, on top of echodtest.
+
+UDP listeners log "listening on udp:ADDR"; udp_addrs() turns those into
+socket addresses.  counters() sends SIGUSR1 and parses the one
+"counters: key=value ..." line it logs.
+"""
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "e2e"))
+
+from echodtest import (Echod, SkipTest, pattern, run,  # noqa: E402,F401
+                       scaled)
+
+UDP_COUNTERS = ("udp_in", "udp_out", "udp_bytes", "udp_drop_loop",
+                "udp_drop_rate", "udp_drop_size", "udp_drop_send")
+
+
+def has_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def parse_addr(text):
+    """'udp:127.0.0.1:N' or 'udp:[::1]:N' -> (family, host, port)."""
+    if text.startswith("udp:"):
+        text = text[4:]
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return family, host, int(port)
+
+
+def udp_addrs(d):
+    """(family, host, port) of each UDP listener, in --listen order."""
+    return [parse_addr(t) for t in d.listening if t.startswith("udp:")]
+
+
+def udp_socket(family=socket.AF_INET, bind=None):
+    """A client datagram socket, bound to (host, port) if given."""
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    if bind is not None:
+        s.bind(bind)
+    return s
+
+
+def recv_reply(sock, timeout=5.0, size=1 << 17):
+    """(data, source) of the next datagram, or None after timeout."""
+    sock.settimeout(scaled(timeout))
+    try:
+        return sock.recvfrom(size)
+    except socket.timeout:
+        return None
+
+
+def echo(sock, dest, data, timeout=5.0):
+    """Sends one datagram and waits for the reply: (data, source).
+
+    Loopback does not lose datagrams under this little load, so there is
+    one try: a retry would break the exact counts the tests check."""
+    sock.sendto(data, dest)
+    got = recv_reply(sock, timeout)
+    if got is None:
+        raise AssertionError("no reply from %r to %d bytes from %r"
+                             % (dest, len(data), sock.getsockname()))
+    return got
+
+
+def assert_silent(sock, wait=0.3):
+    """Nothing has come, nor comes within `wait` seconds, to sock."""
+    r, _, _ = select.select([sock], [], [], scaled(wait))
+    if r:
+        data, src = sock.recvfrom(1 << 17)
+        raise AssertionError("%r got an unexpected reply from %r: %d bytes"
+                             % (sock.getsockname(), src, len(data)))
+
+
+def counters(d, timeout=10.0):
+    """Sends SIGUSR1; returns the counters it logs, as a dict of ints."""
+    start = d.mark()
+    d.signal(signal.SIGUSR1)
+    line = d.wait_for(r"counters: ", timeout, start)
+    out = {}
+    for word in line.split("counters: ", 1)[1].split():
+        key, _, value = word.partition("=")
+        out[key] = int(value)
+    return out
+
+
+def assert_counters(d, want, timeout=10.0):
+    """The counters in `want` reach exactly those values (they may lag the
+    replies a test saw by a moment: the loop counts, then sends)."""
+    deadline = time.monotonic() + scaled(timeout)
+    while True:
+        got = counters(d)
+        diff = {k: (got.get(k), v) for k, v in want.items()
+                if got.get(k) != v}
+        if not diff:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError("counters (got, want): %r\nlog:\n%s"
+                                 % (diff, d.log()))
+        time.sleep(0.1)
+
+
+def udp_counts(**kw):
+    """Every UDP counter (udp_in=...): 0 unless given."""
+    out = dict.fromkeys(UDP_COUNTERS, 0)
+    for key, value in kw.items():
+        assert key in out, key
+        out[key] = value
+    return out
