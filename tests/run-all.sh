@@ -27,6 +27,17 @@ grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
 [ "$status" -eq 0 ] || { cat test-suite.log 2>/dev/null; tail -40 "$log"; }
 tally "$log"
 
+# The end-to-end suite again with one event loop and with four: limits,
+# counters and shutdown must not depend on how connections are spread.
+e2e=$(ls tests/e2e/test_*.py | tr '\n' ' ')
+for threads in 1 4; do
+	echo "== end-to-end tests with --threads $threads"
+	make check TESTS="$e2e" ECHOD_ARGS="--threads $threads" >"$log" 2>&1 ||
+		{ status=1; cat test-suite.log 2>/dev/null; }
+	grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
+	tally "$log"
+done
+
 echo "== make distcheck (sanitizers: ASan + UBSan)"
 if ! make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-sanitizers \
     >"$log" 2>&1; then
