@@ -235,6 +235,10 @@ addr_spec_format(const struct addr_spec *spec, char *buf, size_t buflen)
 		    spec->port);
 		break;
 	case ADDR_HOST:
+		/* "tcp:udp:7" is host "udp": without its prefix it reads "udp:7". */
+		if (spec->proto == ADDR_TCP && (strcmp(spec->host, "tcp") == 0 ||
+		    strcmp(spec->host, "udp") == 0))
+			proto = "tcp:";
 		snprintf(buf, buflen, "%s%s:%u", proto, spec->host, spec->port);
 		break;
 	}

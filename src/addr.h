@@ -33,7 +33,8 @@ enum addr_kind {
 };
 
 #define ADDR_HOST_MAX	255
-#define ADDR_TEXT_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) + 16)
+/* Room for any address printed: "udp:[HOST]:65535" is the longest. */
+#define ADDR_TEXT_MAX	(ADDR_HOST_MAX + 16)
 
 struct addr_spec {
 	enum addr_proto	proto;

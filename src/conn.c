@@ -117,10 +117,11 @@ conn_accept(struct worker *w, const struct worker_conn *wc)
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
 		goto fail;
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
-	if (w->draining)
-		conn_drain(c);
 	log_debug("conn %llu on %s", (unsigned long long)c->id,
 	    wc->listener->name);
+	/* Last: conn_drain may close c at once. */
+	if (w->draining)
+		conn_drain(c);
 	return;
 fail:
 	if (c != NULL && c->bev != NULL)

@@ -51,14 +51,15 @@ static int
 journal_is_stderr(void)
 {
 	const char *env = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
+	char want[48];
 	struct stat st;
 
-	if (env == NULL || sscanf(env, "%llu:%llu", &dev, &ino) != 2)
+	if (env == NULL || fstat(2, &st) == -1)
 		return 0;
-	if (fstat(2, &st) == -1)
-		return 0;
-	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
+	/* systemd writes "DEV:INO" in decimal: compare text, parse nothing. */
+	snprintf(want, sizeof(want), "%llu:%llu",
+	    (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	return strcmp(env, want) == 0;
 }
 
 enum log_target

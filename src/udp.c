@@ -217,7 +217,8 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 static int
 udp_add(struct server *srv, int fd, int passed, const char *fdname)
 {
-	struct sockaddr_storage ss;
+	/* Zeroed: clang-analyzer cannot see getsockname fill it. */
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sslen = sizeof(ss);
 	struct udp_listener *u;
 	int on = 1;

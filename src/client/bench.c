@@ -414,7 +414,7 @@ bconn_connect(struct bconn *c)
 {
 	struct bench *b = c->b;
 	struct timeval tv = bench_tv(BENCH_RETRY_US);
-	int pending, err = 0;
+	int pending = 0, err = 0;
 
 	for (; c->ai != NULL; c->ai = c->ai->ai_next) {
 		if ((c->fd = target_connect(c->ai, &pending)) != -1)

@@ -24,7 +24,7 @@
 
 #define CHECK_STDIN_MAX	(64U << 20)	/* what stdin may hold */
 #define CHECK_PREVIEW	40		/* bytes of data shown by -v */
-#define CHECK_DGRAM_MAX	65507		/* the most a UDP datagram holds */
+#define CHECK_DGRAM_MAX	65507U		/* the most a UDP datagram holds */
 
 struct payload {
 	struct iovec	*parts;		/* each sent as its own write */
