@@ -61,4 +61,11 @@ void	addr_list_free(struct addr_list *list);
 
 #define OPT_COUNT_OF(table)	(sizeof(table) / sizeof((table)[0]))
 
+/* -h and -V, the same in every program's table. */
+#define OPT_HELP_AND_VERSION						\
+	{ "help", 'h', NULL, OPT_HELP, 0, 0, 0, NULL, NULL,		\
+	  "print this help and exit" },					\
+	{ "version", 'V', NULL, OPT_VERSION, 0, 0, 0, NULL, NULL,	\
+	  "print the version and exit" }
+
 #endif

@@ -56,10 +56,7 @@ static const struct opt echod_opts[] = {
 	  log_target_names, "auto, journal or stderr" },
 	{ "verbose", 'v', NULL, OPT_COUNT, C(verbose), 0, 0, NULL, NULL,
 	  "log one level more, repeatable" },
-	{ "help", 'h', NULL, OPT_HELP, 0, 0, 0, NULL, NULL,
-	  "print this help and exit" },
-	{ "version", 'V', NULL, OPT_VERSION, 0, 0, 0, NULL, NULL,
-	  "print the version and exit" },
+	OPT_HELP_AND_VERSION,
 };
 
 static uint64_t

@@ -45,10 +45,7 @@ static const struct opt client_opts[] = {
 	  "waiting for the last echoes)" },
 	{ "verbose", 'v', NULL, OPT_COUNT, C(verbose), 0, 0, NULL, NULL,
 	  "log each step to stderr; twice for debug" },
-	{ "help", 'h', NULL, OPT_HELP, 0, 0, 0, NULL, NULL,
-	  "print this help and exit" },
-	{ "version", 'V', NULL, OPT_VERSION, 0, 0, 0, NULL, NULL,
-	  "print the version and exit" },
+	OPT_HELP_AND_VERSION,
 };
 
 static void

@@ -13,7 +13,8 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from echodtest import ECHOD, Echod, SkipTest, run, tempdir  # noqa: E402,F401
+from echodtest import (ECHOD, Echod, SkipTest, has_ipv6, run,  # noqa: E402,F401
+                       tempdir)
 
 CLIENT = os.environ.get("ECHO_CLIENT") or os.path.join(
     os.path.dirname(os.path.abspath(ECHOD)), "echo-client")

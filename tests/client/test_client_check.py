@@ -3,11 +3,10 @@ socket, with MESSAGE parts, stdin and --size; the -v step log; --count
 with min/avg/max; WARNING and CRITICAL from latency thresholds."""
 import os
 import re
-import socket
 import subprocess
 
-from clienttest import (CLIENT, CRITICAL, OK, WARNING, Echod, expect, run,
-                        tempdir)
+from clienttest import (CLIENT, CRITICAL, OK, WARNING, Echod, expect,
+                        has_ipv6, run, tempdir)
 
 PARTS = ["Hello, ", "World", "! (three parts)"]
 LINE = re.compile(r"^ECHO (OK|WARNING|CRITICAL) - (.*) \| time=(\d+\.\d{6})s"
@@ -20,14 +19,6 @@ def status(out):
     assert m, "not a status line: %r" % out
     return m
 
-
-def has_ipv6():
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 def test():

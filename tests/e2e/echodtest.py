@@ -13,6 +13,7 @@ unless something is wrong: tests read echod's log lines from it.
 """
 import atexit
 import hashlib
+import asyncio
 import os
 import re
 import shlex
@@ -221,6 +222,46 @@ class Echod:
             self.proc.kill()
             self.wait()
 
+
+
+def has_ipv6():
+    """Whether ::1 can be bound here."""
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+PARTS = [b"Hello, ", b"World", b"! (three parts)"]
+
+
+async def _three_parts(open_conn):
+    reader, writer = await open_conn()
+    for part in PARTS:
+        writer.write(part)
+        await writer.drain()
+    writer.write_eof()
+    data = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    await writer.wait_closed()
+    return data
+
+
+def echo_three_parts(addr):
+    """The canonical asyncio client: three writes, write_eof(), read to
+    EOF; asserts every byte came back.  addr as echod logs it."""
+    if addr.startswith("unix:"):
+        path = addr[5:]
+        conn = lambda: asyncio.open_unix_connection(  # noqa: E731
+            "\0" + path[1:] if path.startswith("@") else path)
+    else:
+        host, _, port = addr.rpartition(":")
+        conn = lambda: asyncio.open_connection(  # noqa: E731
+            host.strip("[]"), int(port))
+    got = asyncio.run(_three_parts(conn))
+    assert got == b"".join(PARTS), (addr, got)
 
 def recv_all(sock, limit=None):
     """Reads until EOF (or limit bytes); returns the bytes."""

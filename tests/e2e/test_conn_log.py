@@ -7,17 +7,9 @@ import socket
 import struct
 import time
 
-from echodtest import (Echod, peer_name, recv_until_eof, run, scaled,
-                       tempdir)
+from echodtest import (Echod, has_ipv6, peer_name, recv_until_eof, run,
+                       scaled, tempdir)
 
-
-def has_ipv6():
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 def talk(s, parts, pause=0.0):

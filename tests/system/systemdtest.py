@@ -16,44 +16,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
-from echodtest import ECHOD, Echod, SkipTest, recv_all, run, tempdir  # noqa
-
-PARTS = [b"Hello, ", b"World", b"! (three parts)"]
-
-
-async def _three_parts(open_conn):
-    reader, writer = await open_conn()
-    for part in PARTS:
-        writer.write(part)
-        await writer.drain()
-    writer.write_eof()
-    data = await asyncio.wait_for(reader.read(), 10)
-    writer.close()
-    await writer.wait_closed()
-    return data
-
-
-def echo_three_parts(addr):
-    """The seed client: three writes, half-close, read to EOF; asserts."""
-    if addr.startswith("unix:"):
-        path = addr[5:]
-        conn = lambda: asyncio.open_unix_connection(path)  # noqa: E731
-    else:
-        host, _, port = addr.rpartition(":")
-        conn = lambda: asyncio.open_connection(  # noqa: E731
-            host.strip("[]"), int(port))
-    got = asyncio.run(_three_parts(conn))
-    assert got == b"".join(PARTS), (addr, got)
-
-
-def has_ipv6():
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
-
+from echodtest import (ECHOD, PARTS, Echod, SkipTest, echo_three_parts,  # noqa
+                       has_ipv6, recv_all, run, tempdir)
 
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
     """A port free right now (tools that cannot bind port 0 need one)."""
