@@ -98,6 +98,7 @@ conn_accept(struct worker *w, const struct worker_conn *wc)
 	c->source = wc->source;
 	c->id = wc->id;
 	c->start_us = clock_monotonic_us();
+	c->window_us = c->start_us;
 	conn_set_peer(c, wc);
 	/*
 	 * libevent 2.1 reads at most 4096 bytes per call and asks FIONREAD
@@ -372,6 +373,30 @@ conn_error(struct conn *c, int err)
 	conn_close(c, "error");
 }
 
+/*
+ * Each read resets the idle timer, so a client trickling a byte a second
+ * would hold its slot forever.  Once per idle window, it must also have
+ * sent --min-rate bytes a second.
+ */
+static int
+conn_too_slow(struct conn *c)
+{
+	const struct config *conf = c->w->srv->conf;
+	uint64_t now, ms;
+
+	if (conf->min_rate == 0 || conf->idle_timeout_ms == 0 || c->lingering)
+		return 0;
+	now = clock_monotonic_us();
+	ms = (now - c->window_us) / 1000;
+	if (ms < conf->idle_timeout_ms)
+		return 0;
+	if ((c->bytes_in - c->window_bytes) * 1000 < conf->min_rate * ms)
+		return 1;
+	c->window_us = now;
+	c->window_bytes = c->bytes_in;
+	return 0;
+}
+
 /* The bufferevent's read event, in place of libevent's own reader. */
 static void
 conn_readable(evutil_socket_t fd, short what, void *arg)
@@ -386,7 +411,12 @@ conn_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	n = c->lingering ? conn_discard(fd) : conn_echo(c, fd);
-	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
+	if (n > 0) {
+		if (conn_too_slow(c))
+			conn_close(c, "idle timeout (under --min-rate)");
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	bufferevent_disable(c->bev, EV_READ);
 	if (n == 0)

@@ -26,6 +26,8 @@ struct conn {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;	/* counted into the worker's stats */
 	uint64_t		 start_us;
+	uint64_t		 window_us;	/* --min-rate: window start */
+	uint64_t		 window_bytes;	/* bytes_in at window_us */
 	/* The peer, packed: an idle connection's size is RSS x 10,000. */
 	uint8_t			 peer_addr[16];	/* IPv4 in the first 4 bytes */
 	uint16_t		 peer_port;	/* network order */

@@ -30,6 +30,9 @@ static const struct opt echod_opts[] = {
 	{ "idle-timeout", 't', "SECONDS", OPT_SECONDS, C(idle_timeout_ms),
 	  0, 86400 * 7, "300", NULL,
 	  "close connections idle this long, 0 = never" },
+	{ "min-rate", 0, "SIZE", OPT_SIZE, C(min_rate), 0, 1ULL << 30, "16",
+	  NULL, "also close a client that sends under SIZE bytes a second "
+	  "over an --idle-timeout, 0 = off" },
 	{ "shutdown-timeout", 0, "SECONDS", OPT_SECONDS,
 	  C(shutdown_timeout_ms), 0, 3600, "10", NULL,
 	  "on SIGTERM, close what has not drained after this long" },

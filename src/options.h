@@ -21,6 +21,7 @@ struct config {
 	uint64_t	 low_watermark;
 	uint64_t	 max_connections;	/* 0: derive from RLIMIT_NOFILE */
 	uint64_t	 idle_timeout_ms;	/* 0: off */
+	uint64_t	 min_rate;		/* bytes/s per idle window, 0: off */
 	uint64_t	 shutdown_timeout_ms;
 	uint64_t	 backlog;
 	uint64_t	 threads;		/* 0: one per available CPU */

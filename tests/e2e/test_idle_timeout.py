@@ -2,8 +2,9 @@
 
 With -t 1.5, a client that sends nothing is closed (EOF, logged as an idle
 timeout) after that long, while a client that sends a byte every 0.3 s
-for twice that long is served throughout.  With -t 0 a silent client
-stays connected.
+for twice that long is served throughout (--min-rate 0: a trickle that
+slow is a slowloris by default, which tests/stress/test_slowloris.py
+covers).  With -t 0 a silent client stays connected.
 """
 import select
 import time
@@ -14,7 +15,7 @@ TIMEOUT = 1.5
 
 
 def test():
-    with Echod("-v", "--idle-timeout", "%g" % TIMEOUT) as d:
+    with Echod("-v", "--idle-timeout", "%g" % TIMEOUT, "--min-rate", "0") as d:
         t0 = time.monotonic()
         silent = d.connect()
         active = d.connect()
