@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "testaddr.h"
+
 #include "persource.h"
 
 #define THREADS		4
@@ -24,32 +26,6 @@ struct churn_arg {
 	struct persource	*ps;
 	pthread_barrier_t	*start;
 };
-
-static struct sockaddr_storage
-v4(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	in->sin_family = AF_INET;
-	in->sin_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, text, &in->sin_addr), 1);
-	return ss;
-}
-
-static struct sockaddr_storage
-v6(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET6, text, &in6->sin6_addr), 1);
-	return ss;
-}
 
 static int
 add(struct persource *ps, const struct sockaddr_storage *ss,

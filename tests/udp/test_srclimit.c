@@ -12,36 +12,12 @@
 
 #include <cmocka.h>
 
+#include "testaddr.h"
+
 #include "srclimit.h"
 
 /* Far from 0, which marks a free slot. */
 #define T0	1000000ULL
-
-static struct sockaddr_storage
-v4(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	in->sin_family = AF_INET;
-	in->sin_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET, text, &in->sin_addr), 1);
-	return ss;
-}
-
-static struct sockaddr_storage
-v6(const char *text, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-
-	memset(&ss, 0, sizeof(ss));
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET6, text, &in6->sin6_addr), 1);
-	return ss;
-}
 
 /* Source number i of a flood: addresses spread over all of IPv4. */
 static struct sockaddr_storage
