@@ -151,16 +151,9 @@ bench_stop(struct bench *b)
 static void
 bconn_close(struct bconn *c)
 {
-	if (c->rev != NULL)
-		event_free(c->rev);
-	if (c->wev != NULL)
-		event_free(c->wev);
-	c->rev = c->wev = NULL;
 	if (c->timer != NULL)
 		evtimer_del(c->timer);
-	if (c->fd != -1)
-		close(c->fd);
-	c->fd = -1;
+	target_close(&c->fd, &c->rev, &c->wev);
 }
 
 /* Closes c; what it had in flight stays unechoed. */

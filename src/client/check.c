@@ -108,14 +108,7 @@ check_fail(struct check *c, const char *fmt, ...)
 static void
 check_close(struct check *c)
 {
-	if (c->rev != NULL)
-		event_free(c->rev);
-	if (c->wev != NULL)
-		event_free(c->wev);
-	c->rev = c->wev = NULL;
-	if (c->fd != -1)
-		close(c->fd);
-	c->fd = -1;
+	target_close(&c->fd, &c->rev, &c->wev);
 }
 
 static void

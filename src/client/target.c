@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "target.h"
 
 int
@@ -106,4 +108,17 @@ const char *
 target_format(const struct addrinfo *ai, char *buf, size_t len)
 {
 	return addr_format(ai->ai_addr, ai->ai_addrlen, buf, len);
+}
+
+void
+target_close(int *fd, struct event **rev, struct event **wev)
+{
+	if (*rev != NULL)
+		event_free(*rev);
+	if (*wev != NULL)
+		event_free(*wev);
+	*rev = *wev = NULL;
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
 }

@@ -12,6 +12,8 @@
 
 #include "addr.h"
 
+struct event;
+
 struct target {
 	struct addrinfo		*res;	/* from getaddrinfo; NULL for unix */
 	struct addrinfo		 unix_ai;
@@ -36,5 +38,7 @@ int	target_connect_error(int fd);
 const char *target_strerror(int err);
 /* ai's address as text, for messages. */
 const char *target_format(const struct addrinfo *ai, char *buf, size_t len);
+/* Frees a connection's read and write events and closes its socket. */
+void	target_close(int *fd, struct event **rev, struct event **wev);
 
 #endif

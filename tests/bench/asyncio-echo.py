@@ -1,6 +1,7 @@
 """The canonical asyncio streams echo server, as the Python docs write it.
 
-A reference for echod's benchmark.  Usage: asyncio-echo.py PORT
+A reference for echod's benchmark, and the server of
+tests/client/test_client_asyncio.py.  Usage: asyncio-echo.py PORT
 (listens on 127.0.0.1; prints "listening PORT").
 """
 import asyncio
@@ -26,4 +27,5 @@ async def main(port):
         await server.serve_forever()
 
 
-asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))

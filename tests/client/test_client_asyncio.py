@@ -3,21 +3,19 @@ way (streams: read until EOF, write each piece back, then close) reports
 OK, over TCP and a Unix socket, for small parts and for data larger than
 the socket buffers."""
 import asyncio
+import importlib.util
 import os
 import threading
 
 from clienttest import OK, expect, run, tempdir
 
-
-async def handle_echo(reader, writer):
-    while True:
-        data = await reader.read(65536)
-        if not data:
-            break
-        writer.write(data)
-        await writer.drain()
-    writer.close()
-    await writer.wait_closed()
+# The canonical server lives once, beside the benchmark that also uses it.
+_spec = importlib.util.spec_from_file_location(
+    "asyncio_echo", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "..", "bench", "asyncio-echo.py"))
+_server = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_server)
+handle_echo = _server.handle_echo
 
 
 class AsyncioServer:
