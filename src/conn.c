@@ -367,9 +367,10 @@ conn_error(struct conn *c, int err)
 		conn_close(c, "reset by peer");
 		return;
 	}
-	log_limited(&conn_error_rl, LOG_WARNING, NULL, "conn %llu from %s: %s",
-	    (unsigned long long)c->id, conn_peer_name(c, peer, sizeof(peer)),
-	    strerror(err));
+	conn_peer_name(c, peer, sizeof(peer));
+	errno = err;
+	log_limited(&conn_error_rl, LOG_WARNING | LOG_ERRNO, NULL,
+	    "conn %llu from %s", (unsigned long long)c->id, peer);
 	conn_close(c, "error");
 }
 

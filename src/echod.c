@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sysexits.h>
 
 #include <event2/event.h>
 
@@ -31,7 +32,7 @@ main(int argc, char **argv)
 
 	if (server_init(&srv, &conf) == -1) {
 		log_err("cannot set up the event loop");
-		rc = EXIT_SOFTWARE;
+		rc = EX_SOFTWARE;
 		goto out;
 	}
 	if ((rc = listener_open_all(&srv)) != 0)

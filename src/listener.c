@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -91,9 +92,10 @@ listener_error(struct evconnlistener *evl, void *arg)
 	 * and accept() would fail again at once.  Pause instead of spinning;
 	 * a closing connection or the retry timer resumes.
 	 */
-	log_limited(&accept_rl, LOG_WARNING,
+	errno = err;
+	log_limited(&accept_rl, LOG_WARNING | LOG_ERRNO,
 	    err == EMFILE || err == ENFILE ? fields_exhausted : NULL,
-	    "accept on %s: %s: pausing accepts", l->name, strerror(err));
+	    "accept on %s: pausing accepts", l->name);
 	listener_pause(srv, ACCEPT_PAUSED_FDS);
 	evtimer_add(srv->accept_retry, &tv);
 }
@@ -148,10 +150,11 @@ listener_fail(const struct addr_spec *spec, const char *what, int err)
 {
 	char text[ADDR_TEXT_MAX];
 
-	log_at(LOG_ERR, fields_failed, "cannot listen on %s: %s: %s%s",
-	    addr_spec_format(spec, text, sizeof(text)), what, strerror(err),
-	    listener_hint(spec, err));
-	return EXIT_OSERR;
+	addr_spec_format(spec, text, sizeof(text));
+	errno = err;
+	log_at(LOG_ERR | LOG_ERRNO, fields_failed, "cannot listen on %s: %s%s",
+	    text, what, listener_hint(spec, err));
+	return EX_OSERR;
 }
 
 /* A socket file left by a dead server refuses connections: remove it. */
@@ -265,7 +268,7 @@ listener_open_spec(struct server *srv, const struct addr_spec *spec)
 	if (addr_resolve(spec, 1, &res, why, sizeof(why)) == -1) {
 		log_err("cannot listen on %s: %s",
 		    addr_spec_format(spec, text, sizeof(text)), why);
-		return EXIT_USAGE;
+		return EX_USAGE;
 	}
 	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next)
 		rc = listener_open_inet(srv, spec, ai);
@@ -295,19 +298,19 @@ listener_adopt(struct server *srv, int fd, const char *fdname)
 		log_at(LOG_ERR, fields_failed, "passed socket %d (name %s) is "
 		    "not a listening stream socket nor a UDP socket", fd,
 		    fdname);
-		return EXIT_CONFIG;
+		return EX_CONFIG;
 	}
 	if (evutil_make_socket_nonblocking(fd) == -1 ||
 	    evutil_make_socket_closeonexec(fd) == -1) {
-		log_at(LOG_ERR, fields_failed, "passed socket %d (name %s): %s",
-		    fd, fdname, strerror(errno));
-		return EXIT_OSERR;
+		log_at(LOG_ERR | LOG_ERRNO, fields_failed,
+		    "passed socket %d (name %s)", fd, fdname);
+		return EX_OSERR;
 	}
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
 	if (listener_add(srv, fd, name, NULL, fdname) == -1) {
 		log_at(LOG_ERR, fields_failed, "cannot serve passed socket %s: "
 		    "out of memory", name);
-		return EXIT_OSERR;
+		return EX_OSERR;
 	}
 	return 0;
 }
@@ -320,8 +323,9 @@ listener_adopt_all(struct server *srv, int *count)
 
 	n = sd_listen_fds_with_names(1, &names);
 	if (n < 0) {
-		log_err("cannot read passed sockets: %s", strerror(-n));
-		return EXIT_OSERR;
+		errno = -n;
+		log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot read passed sockets");
+		return EX_OSERR;
 	}
 	for (i = 0; i < n; i++) {
 		if (rc == 0)

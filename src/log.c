@@ -95,12 +95,15 @@ log_vwrite(int prio, const char *file, int line, const char *func,
     const char *const *fields, const char *fmt, va_list ap)
 {
 	char msg[1024];
-	int saved_errno = errno;
+	int saved_errno = errno, n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if ((prio & LOG_ERRNO) && n >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+		    strerror(saved_errno));
 	if (log_backend == NULL)
 		log_backend = log_stderr;
-	log_backend(prio, file, line, func, fields, msg);
+	log_backend(prio & LOG_PRIMASK, file, line, func, fields, msg);
 	errno = saved_errno;
 }
 
@@ -141,7 +144,7 @@ int
 log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms)
 {
 	unsigned suppressed = 0;
-	int pass;
+	int pass, saved_errno = errno;
 
 	pthread_mutex_lock(&log_ratelimit_lock);
 	pass = log_ratelimit_step(rl, now_ms, &suppressed);
@@ -149,5 +152,6 @@ log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms)
 	if (suppressed > 0)
 		log_write(LOG_WARNING, __FILE__, __LINE__, __func__, NULL,
 		    "suppressed %u messages like the next one", suppressed);
+	errno = saved_errno;
 	return pass;
 }

@@ -31,6 +31,7 @@ const char *log_progname(void);
 int	log_level_parse(const char *name, int *level);
 const char *log_level_name(int level);
 
+/* prio may carry LOG_ERRNO; the backend gets the bare priority. */
 void	log_write(int prio, const char *file, int line, const char *func,
 	    const char *const *fields, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));
@@ -38,7 +39,13 @@ void	log_vwrite(int prio, const char *file, int line, const char *func,
 	    const char *const *fields, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 6, 0)));
 
-#define log_enabled(prio)	((prio) <= log_level)
+/*
+ * Or'd into a priority: the message gets ": " and strerror(errno) appended,
+ * errno as it was when the log call began (OpenBSD's log_warn).
+ */
+#define LOG_ERRNO	0x400
+
+#define log_enabled(prio)	(((prio) & LOG_PRIMASK) <= log_level)
 
 #define log_at(prio, fields, ...) do {					\
 	if (log_enabled(prio))						\
@@ -51,6 +58,8 @@ void	log_vwrite(int prio, const char *file, int line, const char *func,
 #define log_notice(...)	log_at(LOG_NOTICE, NULL, __VA_ARGS__)
 #define log_info(...)	log_at(LOG_INFO, NULL, __VA_ARGS__)
 #define log_debug(...)	log_at(LOG_DEBUG, NULL, __VA_ARGS__)
+/* A warning that ends in ": strerror(errno)". */
+#define log_warn(...)	log_at(LOG_WARNING | LOG_ERRNO, NULL, __VA_ARGS__)
 
 /*
  * Rate limiting for messages a fault can repeat (EMFILE, resets): at most
@@ -67,11 +76,14 @@ struct log_ratelimit {
 
 #define LOG_RATELIMIT_INIT(interval_ms, burst) { (interval_ms), (burst), 0, 0, 0 }
 
-/* Returns 1 if a message may be written now (and logs pending suppressions). */
+/*
+ * Returns 1 if a message may be written now (and logs pending suppressions).
+ * errno is kept, for a LOG_ERRNO message that follows.
+ */
 int	log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms);
 
 #define log_limited(rl, prio, fields, ...) do {				\
-	if ((prio) <= log_level &&					\
+	if (log_enabled(prio) &&					\
 	    log_ratelimit_pass((rl), clock_monotonic_ms()))		\
 		log_write((prio), __FILE__, __LINE__, __func__,		\
 		    (fields), __VA_ARGS__);				\

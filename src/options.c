@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sysexits.h>
 
 #include "journal.h"
 #include "log.h"
@@ -139,7 +140,7 @@ options_parse(int argc, char **argv, struct config *conf)
 usage:
 	fprintf(stderr, "echod: %s (see echod --help)\n", why);
 	options_free(conf);
-	return EXIT_USAGE;
+	return EX_USAGE;
 }
 
 void

@@ -6,12 +6,6 @@
 
 #include "opt.h"
 
-/* Exit statuses, as in sysexits(3). */
-#define EXIT_USAGE	64	/* EX_USAGE: bad flags or values */
-#define EXIT_OSERR	71	/* EX_OSERR: a listener could not be opened */
-#define EXIT_CONFIG	78	/* EX_CONFIG: a passed socket echod cannot serve */
-#define EXIT_SOFTWARE	70	/* EX_SOFTWARE: an internal failure */
-
 /* Descriptors kept back for listeners, logging and the library's own use. */
 #define FD_RESERVE	32
 
@@ -38,7 +32,7 @@ struct config {
 
 /*
  * Fills *conf from argv.  Returns -1 to continue, or an exit status: 0 after
- * --help or --version, EXIT_USAGE after printing a one-line error.
+ * --help or --version, EX_USAGE after printing a one-line error.
  */
 int	options_parse(int argc, char **argv, struct config *conf);
 void	options_free(struct config *conf);

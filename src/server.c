@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -230,7 +231,7 @@ server_run(struct server *srv)
 	    srv->nworkers, (unsigned long long)srv->conf->max_connections);
 	notify_ready();
 	if (event_base_dispatch(srv->base) == -1)
-		return EXIT_SOFTWARE;
+		return EX_SOFTWARE;
 	worker_stats_sum(srv, &ws);
 	log_at(LOG_NOTICE, fields_stopped,
 	    "exiting: %llu connections served, %llu bytes echoed",

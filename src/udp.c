@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -166,8 +167,8 @@ udp_send(struct udp_listener *u, unsigned n)
 		/* Full socket buffer (EAGAIN, ENOBUFS) or a bad peer: drop one. */
 		if (rc == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ENOBUFS)
-			log_limited(&udp_rl, LOG_WARNING, NULL,
-			    "%s: send: %s", u->name, strerror(errno));
+			log_limited(&udp_rl, LOG_WARNING | LOG_ERRNO, NULL,
+			    "%s: send", u->name);
 		u->stats.drop_send++;
 		sent++;
 	}
@@ -210,8 +211,8 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if (got == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR)
-		log_limited(&udp_rl, LOG_WARNING, NULL, "%s: receive: %s",
-		    u->name, strerror(errno));
+		log_limited(&udp_rl, LOG_WARNING | LOG_ERRNO, NULL,
+		    "%s: receive", u->name);
 }
 
 static int
@@ -266,9 +267,9 @@ int
 udp_adopt(struct server *srv, int fd, const char *fdname)
 {
 	if (udp_add(srv, fd, 1, fdname) == -1) {
-		log_err("cannot serve passed datagram socket %d (name %s): %s",
-		    fd, fdname, strerror(errno));
-		return EXIT_OSERR;
+		log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot serve passed "
+		    "datagram socket %d (name %s)", fd, fdname);
+		return EX_OSERR;
 	}
 	return 0;
 }
@@ -298,9 +299,10 @@ fail:
 	err = errno;
 	if (fd != -1)
 		close(fd);
-	log_err("cannot listen on %s: %s",
-	    addr_spec_format(spec, text, sizeof(text)), strerror(err));
-	return EXIT_OSERR;
+	addr_spec_format(spec, text, sizeof(text));
+	errno = err;
+	log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot listen on %s", text);
+	return EX_OSERR;
 }
 
 int
@@ -313,7 +315,7 @@ udp_open(struct server *srv, const struct addr_spec *spec)
 	if (addr_resolve(spec, 1, &res, why, sizeof(why)) == -1) {
 		log_err("cannot listen on %s: %s",
 		    addr_spec_format(spec, text, sizeof(text)), why);
-		return EXIT_USAGE;
+		return EX_USAGE;
 	}
 	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next)
 		rc = udp_open_one(srv, spec, ai);

@@ -106,8 +106,8 @@ worker_send_all(struct server *srv, enum worker_msg_type type)
 	m.type = type;
 	for (i = 0; i < srv->nworkers; i++)
 		if (worker_send(&srv->workers[i], &m) == -1)
-			log_err("worker %u: cannot send a message: %s", i,
-			    strerror(errno));
+			log_at(LOG_ERR | LOG_ERRNO, NULL,
+			    "worker %u: cannot send a message", i);
 }
 
 static void *
@@ -173,7 +173,9 @@ worker_start_all(struct server *srv, unsigned n)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		log_err("cannot start a worker thread: %s", strerror(rc));
+		errno = rc;
+		log_at(LOG_ERR | LOG_ERRNO, NULL,
+		    "cannot start a worker thread");
 		return -1;
 	}
 	return 0;

@@ -19,7 +19,7 @@ NOFILE = 40
 EXTRA = 3
 CPU_WINDOW = 2.0
 CPU_MAX = 0.1
-EMFILE_LINE = r"accept on .*: Too many open files: pausing accepts"
+EMFILE_LINE = r"accept on .*: pausing accepts: Too many open files"
 
 
 def echoed(socks, quiet):

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "log.h"
 #include "options.h"
@@ -86,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = options_parse(argc, argv, &conf);
 	if (rc == -1)
 		fuzz_check_config(&conf);
-	else if (rc != 0 && rc != EXIT_USAGE)
+	else if (rc != 0 && rc != EX_USAGE)
 		abort();
 	options_free(&conf);
 	/* While buf lives, so that a stale pointer reads this input's bytes. */

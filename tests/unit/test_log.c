@@ -258,6 +258,51 @@ test_log_limited(void **state)
 	assert_string_equal(seen.msg[3], "accept: 9");
 }
 
+/* LOG_ERRNO appends errno as the call found it, at every level and gate. */
+static void
+test_errno(void **state)
+{
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(600000, 1);
+	char big[3000];
+
+	(void)state;
+	log_level = LOG_NOTICE;
+	errno = EMFILE;
+	log_warn("accept on %s", "[::1]:7");
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.prio[0], LOG_WARNING);
+	assert_string_equal(seen.msg[0], "accept on [::1]:7: Too many open files");
+	assert_int_equal(errno, EMFILE);
+
+	/* Below the level: nothing; the flag does not lift the priority. */
+	log_at(LOG_INFO | LOG_ERRNO, NULL, "quiet");
+	assert_int_equal(seen.n, 1);
+
+	errno = ECONNREFUSED;
+	log_at(LOG_ERR | LOG_ERRNO, NULL, "connect");
+	assert_int_equal(seen.prio[1], LOG_ERR);
+	assert_string_equal(seen.msg[1], "connect: Connection refused");
+
+	/* The limiter's own "suppressed" line does not disturb errno. */
+	errno = ENOBUFS;
+	log_limited(&rl, LOG_WARNING | LOG_ERRNO, NULL, "send");
+	log_limited(&rl, LOG_WARNING | LOG_ERRNO, NULL, "send");
+	rl.window_start_ms -= rl.interval_ms;
+	errno = ENOBUFS;
+	log_limited(&rl, LOG_WARNING | LOG_ERRNO, NULL, "send");
+	assert_int_equal(seen.n, 5);
+	assert_string_equal(seen.msg[2], "send: No buffer space available");
+	assert_string_equal(seen.msg[3],
+	    "suppressed 1 messages like the next one");
+	assert_string_equal(seen.msg[4], "send: No buffer space available");
+
+	/* A message that fills the buffer is cut, never overrun. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_warn("%s", big);
+	assert_int_equal(strlen(seen.msg[5]), 1023);
+}
+
 int
 main(void)
 {
@@ -268,6 +313,7 @@ main(void)
 		cmocka_unit_test_setup(test_write, setup),
 		cmocka_unit_test_setup(test_ratelimit_window, setup),
 		cmocka_unit_test_setup(test_log_limited, setup),
+		cmocka_unit_test_setup(test_errno, setup),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);

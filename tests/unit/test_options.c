@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -365,7 +366,7 @@ test_refusals(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		parse_argv(&r, bad[i].args);
-		if (r.rc != EXIT_USAGE)
+		if (r.rc != EX_USAGE)
 			fail_msg("%s: returned %d", bad[i].args[0], r.rc);
 		if (strncmp(r.err, "echod: ", 7) != 0 ||
 		    strchr(r.err, '\n') != r.err + strlen(r.err) - 1)
@@ -439,7 +440,7 @@ test_no_leak_on_exit_paths(void **state)
 
 	(void)state;
 	PARSE(&r, "-l", "127.0.0.1:7", "--backlog", "0");
-	assert_int_equal(r.rc, EXIT_USAGE);
+	assert_int_equal(r.rc, EX_USAGE);
 	assert_null(r.conf.listen.v);
 	assert_int_equal(r.conf.listen.n, 0);
 	options_free(&r.conf);
@@ -458,7 +459,7 @@ test_parse_again(void **state)
 
 	(void)state;
 	PARSE(&r, "-vqv");
-	assert_int_equal(r.rc, EXIT_USAGE);
+	assert_int_equal(r.rc, EX_USAGE);
 	assert_non_null(strstr(r.err, "unknown option: -q"));
 	options_free(&r.conf);
 
