@@ -16,7 +16,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/echod-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
 pass=0 fail=0
-targets="addr units options srclimit"
+targets="addr units options srclimit proxy"
 
 # config.h: the tree's own when it is configured in place, else a scratch one.
 configure_header() {
