@@ -29,6 +29,9 @@ main(int argc, char **argv)
 	journal_log_setup(conf.log_target);
 	/* Peers that reset make write(2) raise SIGPIPE; EPIPE is handled. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Not fatal while starting either; the main loop handles them. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 
 	if (server_init(&srv, &conf) == -1) {
 		log_err("cannot set up the event loop");

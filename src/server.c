@@ -23,6 +23,12 @@ static const char *const fields_started[] = { MSGID_STARTED, NULL };
 static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
 static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
 
+/* Least time between two SIGUSR1 counter lines: a flood gets a few. */
+#define SERVER_COUNTERS_MS	250
+
+/* Lines for signals that change nothing: a flood must not fill the log. */
+static struct log_ratelimit signal_rl = LOG_RATELIMIT_INIT(10000, 3);
+
 uint64_t
 server_nconns(const struct server *srv)
 {
@@ -36,23 +42,43 @@ server_wake(struct server *srv)
 	(void)!write(srv->wake_pipe[1], "", 1);
 }
 
+void
+server_counters_sum(const struct server *srv, struct server_counters *c)
+{
+	struct worker_stats ws;
+
+	worker_stats_sum(srv, &ws);
+	c->conns_open = server_nconns(srv);
+	c->stats = srv->stats;
+	c->bytes_in = ws.bytes_in;
+	c->bytes_out = ws.bytes_out;
+	udp_stats_sum(srv, &c->udp);
+}
+
+/* Bytes echoed over TCP, Unix and UDP. */
+static uint64_t
+server_echoed(const struct server_counters *c)
+{
+	return c->bytes_out + c->udp.bytes;
+}
+
 static void
 server_status(char *buf, size_t len, void *arg)
 {
 	struct server *srv = arg;
-	struct worker_stats ws;
+	struct server_counters c;
 	char size[32];
 
+	server_counters_sum(srv, &c);
 	if (srv->draining) {
 		snprintf(buf, len, "draining %llu connections",
-		    (unsigned long long)server_nconns(srv));
+		    (unsigned long long)c.conns_open);
 		return;
 	}
-	worker_stats_sum(srv, &ws);
 	snprintf(buf, len, "%llu connections open, %llu total, %s echoed",
-	    (unsigned long long)server_nconns(srv),
-	    (unsigned long long)srv->stats.conns_total,
-	    format_size(ws.bytes_out, size, sizeof(size)));
+	    (unsigned long long)c.conns_open,
+	    (unsigned long long)c.stats.conns_total,
+	    format_size(server_echoed(&c), size, sizeof(size)));
 }
 
 /* Every connection is gone: leave the loop. */
@@ -134,35 +160,84 @@ server_signal(evutil_socket_t signo, short what, void *arg)
 	server_shutdown(arg, (int)signo);
 }
 
-/* SIGUSR1: every counter in one line. */
+/* Every counter in one line. */
 static void
-server_log_counters(evutil_socket_t signo, short what, void *arg)
+server_log_counters(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct worker_stats ws;
-	struct udp_stats u;
+	struct server_counters c;
 
-	(void)signo;
+	(void)fd;
 	(void)what;
-	worker_stats_sum(srv, &ws);
-	udp_stats_sum(srv, &u);
+	srv->counters_last_ms = clock_monotonic_ms();
+	server_counters_sum(srv, &c);
 	log_notice("counters: conns_open=%llu conns_total=%llu "
 	    "conns_refused_per_source=%llu conns_refused_busy=%llu "
 	    "limit_pauses=%llu accept_errors=%llu bytes_in=%llu "
 	    "bytes_out=%llu udp_in=%llu udp_out=%llu udp_bytes=%llu "
 	    "udp_drop_loop=%llu udp_drop_rate=%llu udp_drop_size=%llu "
 	    "udp_drop_send=%llu",
-	    (unsigned long long)server_nconns(srv),
-	    (unsigned long long)srv->stats.conns_total,
-	    (unsigned long long)srv->stats.refused_per_source,
-	    (unsigned long long)srv->stats.refused_busy,
-	    (unsigned long long)srv->stats.limit_pauses,
-	    (unsigned long long)srv->stats.accept_errors,
-	    (unsigned long long)ws.bytes_in, (unsigned long long)ws.bytes_out,
-	    (unsigned long long)u.in, (unsigned long long)u.out,
-	    (unsigned long long)u.bytes, (unsigned long long)u.drop_loop,
-	    (unsigned long long)u.drop_rate, (unsigned long long)u.drop_size,
-	    (unsigned long long)u.drop_send);
+	    (unsigned long long)c.conns_open,
+	    (unsigned long long)c.stats.conns_total,
+	    (unsigned long long)c.stats.refused_per_source,
+	    (unsigned long long)c.stats.refused_busy,
+	    (unsigned long long)c.stats.limit_pauses,
+	    (unsigned long long)c.stats.accept_errors,
+	    (unsigned long long)c.bytes_in, (unsigned long long)c.bytes_out,
+	    (unsigned long long)c.udp.in, (unsigned long long)c.udp.out,
+	    (unsigned long long)c.udp.bytes,
+	    (unsigned long long)c.udp.drop_loop,
+	    (unsigned long long)c.udp.drop_rate,
+	    (unsigned long long)c.udp.drop_size,
+	    (unsigned long long)c.udp.drop_send);
+}
+
+/*
+ * SIGUSR1.  Signals that come faster than SERVER_COUNTERS_MS share one
+ * line, written when the interval ends: none goes unanswered, and a flood
+ * costs a few lines a second.
+ */
+static void
+server_counters_signal(evutil_socket_t signo, short what, void *arg)
+{
+	struct server *srv = arg;
+	uint64_t since = clock_monotonic_ms() - srv->counters_last_ms;
+	struct timeval tv;
+
+	(void)signo;
+	(void)what;
+	if (evtimer_pending(srv->counters_timer, NULL))
+		return;
+	if (srv->counters_last_ms == 0 || since >= SERVER_COUNTERS_MS) {
+		server_log_counters(-1, 0, srv);
+		return;
+	}
+	tv.tv_sec = 0;
+	tv.tv_usec = (suseconds_t)(SERVER_COUNTERS_MS - since) * 1000;
+	evtimer_add(srv->counters_timer, &tv);
+}
+
+/*
+ * SIGHUP must never kill echod (its default action would, dropping every
+ * connection undrained); there is nothing to reload yet.
+ */
+static void
+server_hangup(evutil_socket_t signo, short what, void *arg)
+{
+	(void)signo;
+	(void)what;
+	(void)arg;
+	log_limited(&signal_rl, LOG_NOTICE, NULL, "SIGHUP: nothing to reload");
+}
+
+/* SIGUSR2 means nothing to echod, but by default it would kill it. */
+static void
+server_ignore(evutil_socket_t signo, short what, void *arg)
+{
+	(void)signo;
+	(void)what;
+	(void)arg;
+	log_limited(&signal_rl, LOG_NOTICE, NULL, "SIGUSR2: ignored");
 }
 
 static void
@@ -173,16 +248,33 @@ server_accept_retry(evutil_socket_t fd, short what, void *arg)
 	listener_resume(arg, ACCEPT_PAUSED_FDS);
 }
 
-static struct event *
-server_signal_event(struct server *srv, int signo, event_callback_fn cb)
-{
-	struct event *ev = evsignal_new(srv->base, signo, cb, srv);
+static const struct {
+	int			signo;
+	event_callback_fn	cb;
+} server_signals[SERVER_NSIGNALS] = {
+	{ SIGTERM,	server_signal },
+	{ SIGINT,	server_signal },
+	{ SIGUSR1,	server_counters_signal },
+	{ SIGHUP,	server_hangup },
+	{ SIGUSR2,	server_ignore },
+};
 
-	if (ev != NULL && evsignal_add(ev, NULL) == -1) {
-		event_free(ev);
-		return NULL;
+static int
+server_signals_add(struct server *srv)
+{
+	struct event *ev;
+	size_t i;
+
+	for (i = 0; i < SERVER_NSIGNALS; i++) {
+		ev = evsignal_new(srv->base, server_signals[i].signo,
+		    server_signals[i].cb, srv);
+		if (ev == NULL)
+			return -1;
+		srv->signals[i] = ev;
+		if (evsignal_add(ev, NULL) == -1)
+			return -1;
 	}
-	return ev;
+	return 0;
 }
 
 int
@@ -205,13 +297,10 @@ server_init(struct server *srv, const struct config *conf)
 	srv->accept_retry = evtimer_new(srv->base, server_accept_retry, srv);
 	srv->drain_deadline = evtimer_new(srv->base, server_drain_deadline,
 	    srv);
-	srv->sig_term = server_signal_event(srv, SIGTERM, server_signal);
-	srv->sig_int = server_signal_event(srv, SIGINT, server_signal);
-	srv->sig_usr1 = server_signal_event(srv, SIGUSR1, server_log_counters);
+	srv->counters_timer = evtimer_new(srv->base, server_log_counters, srv);
 	if (srv->wake_ev == NULL || event_add(srv->wake_ev, NULL) == -1 ||
 	    srv->accept_retry == NULL || srv->drain_deadline == NULL ||
-	    srv->sig_term == NULL || srv->sig_int == NULL ||
-	    srv->sig_usr1 == NULL ||
+	    srv->counters_timer == NULL || server_signals_add(srv) == -1 ||
 	    notify_init(srv->base, server_status, srv) == -1)
 		return -1;
 	return worker_start_all(srv, (unsigned)conf->threads);
@@ -220,7 +309,7 @@ server_init(struct server *srv, const struct config *conf)
 int
 server_run(struct server *srv)
 {
-	struct worker_stats ws;
+	struct server_counters c;
 	struct listener *l;
 	size_t n = udp_count(srv);
 
@@ -232,11 +321,11 @@ server_run(struct server *srv)
 	notify_ready();
 	if (event_base_dispatch(srv->base) == -1)
 		return EX_SOFTWARE;
-	worker_stats_sum(srv, &ws);
+	server_counters_sum(srv, &c);
 	log_at(LOG_NOTICE, fields_stopped,
 	    "exiting: %llu connections served, %llu bytes echoed",
-	    (unsigned long long)srv->stats.conns_total,
-	    (unsigned long long)ws.bytes_out);
+	    (unsigned long long)c.stats.conns_total,
+	    (unsigned long long)server_echoed(&c));
 	return 0;
 }
 
@@ -250,6 +339,8 @@ server_event_free(struct event *ev)
 void
 server_free(struct server *srv)
 {
+	size_t i;
+
 	worker_stop_all(srv);
 	listener_free_all(srv);
 	udp_free_all(srv);
@@ -257,9 +348,9 @@ server_free(struct server *srv)
 	server_event_free(srv->wake_ev);
 	server_event_free(srv->accept_retry);
 	server_event_free(srv->drain_deadline);
-	server_event_free(srv->sig_term);
-	server_event_free(srv->sig_int);
-	server_event_free(srv->sig_usr1);
+	server_event_free(srv->counters_timer);
+	for (i = 0; i < SERVER_NSIGNALS; i++)
+		server_event_free(srv->signals[i]);
 	if (srv->wake_pipe[0] != -1)
 		close(srv->wake_pipe[0]);
 	if (srv->wake_pipe[1] != -1)

@@ -13,15 +13,18 @@
 #include "options.h"
 #include "persource.h"
 #include "srclimit.h"
+#include "udp.h"
 
 struct listener;
-struct udp_listener;
 struct worker;
 
 /* Why accepting is paused; accepting runs while none is set. */
 #define ACCEPT_PAUSED_LIMIT	0x1	/* --max-connections reached */
 #define ACCEPT_PAUSED_FDS	0x2	/* out of descriptors (EMFILE/ENFILE) */
 #define ACCEPT_PAUSED_STOP	0x4	/* shutting down */
+
+/* TERM, INT, USR1, HUP, USR2: the signals the main loop handles. */
+#define SERVER_NSIGNALS		5
 
 /* Counters only the main thread writes. */
 struct stats {
@@ -51,10 +54,19 @@ struct server {
 	int			 draining;
 	struct event		*accept_retry;	/* after EMFILE */
 	struct event		*drain_deadline;
-	struct event		*sig_term;
-	struct event		*sig_int;
-	struct event		*sig_usr1;
+	struct event		*signals[SERVER_NSIGNALS];
+	struct event		*counters_timer;	/* SIGUSR1, paced */
+	uint64_t		 counters_last_ms;
 	struct stats		 stats;
+};
+
+/* Every counter at one moment: what SIGUSR1 logs and STATUS= shows. */
+struct server_counters {
+	uint64_t		 conns_open;
+	struct stats		 stats;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	struct udp_stats	 udp;
 };
 
 int	server_init(struct server *srv, const struct config *conf);
@@ -65,5 +77,8 @@ void	server_free(struct server *srv);
 void	server_wake(struct server *srv);
 /* Open connections across all workers. */
 uint64_t server_nconns(const struct server *srv);
+/* Sums the main thread's, the workers' and the UDP listeners' counters. */
+void	server_counters_sum(const struct server *srv,
+	    struct server_counters *c);
 
 #endif

@@ -148,18 +148,19 @@ udp_prepare(struct udp_listener *u)
 	}
 }
 
-/* Returns how many of the n replies went out. */
-static unsigned
+/* Sends n replies; counts those that went out, and their bytes. */
+static void
 udp_send(struct udp_listener *u, unsigned n)
 {
-	unsigned sent = 0, ok = 0;
+	unsigned sent = 0;
 	int rc;
 
 	while (sent < n) {
 		rc = sendmmsg(u->fd, u->out + sent, n - sent, MSG_DONTWAIT);
 		if (rc > 0) {
-			sent += (unsigned)rc;
-			ok += (unsigned)rc;
+			u->stats.out += (unsigned)rc;
+			for (; rc > 0; rc--, sent++)
+				u->stats.bytes += u->out[sent].msg_len;
 			continue;
 		}
 		if (rc == -1 && errno == EINTR)
@@ -172,7 +173,6 @@ udp_send(struct udp_listener *u, unsigned n)
 		u->stats.drop_send++;
 		sent++;
 	}
-	return ok;
 }
 
 static void
@@ -202,10 +202,9 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 			h->msg_iov = &u->iov[i];
 			h->msg_iovlen = 1;
 			udp_reply_cmsg(&u->in[i].msg_hdr, h);
-			u->stats.bytes += u->in[i].msg_len;
 			n++;
 		}
-		u->stats.out += udp_send(u, n);
+		udp_send(u, n);
 		if ((unsigned)got < UDP_BATCH)
 			break;
 	}

@@ -1,0 +1,53 @@
+"""Signals an operator may send by mistake never kill echod.
+
+SIGHUP (what `systemctl kill -s HUP` and a closed terminal send) and
+SIGUSR2 are handled on the main loop: each logs one line and echod goes
+on serving.  A connection open across the signals keeps its echo, a new
+one is served, the Unix socket file stays, and SIGTERM still drains and
+exits 0, removing the file.
+"""
+import os
+import signal
+
+from echodtest import Echod, run, tempdir
+
+
+def echo(s, data):
+    s.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = s.recv(len(data) - len(got))
+        assert chunk, "EOF after %d bytes of %d" % (len(got), len(data))
+        got += chunk
+    assert got == data, (got, data)
+
+
+def test():
+    path = os.path.join(tempdir(), "echo.sock")
+    with Echod(listen=["127.0.0.1:0", "unix:" + path]) as d:
+        held = d.connect()
+        echo(held, b"before")
+        for signo, line in ((signal.SIGHUP, r"notice: SIGHUP: nothing to "
+                             r"reload"),
+                            (signal.SIGUSR2, r"notice: SIGUSR2: ignored")):
+            start = d.mark()
+            d.signal(signo)
+            d.wait_for(line, start=start)
+            assert d.running(), "%s killed echod (status %s); log:\n%s" % (
+                signo.name, d.proc.poll(), d.log())
+            assert len(d.grep(r"SIG", start)) == 1, d.log()
+            echo(held, b"after " + signo.name.encode())
+            fresh = d.connect()
+            echo(fresh, b"new client")
+            fresh.close()
+            assert os.path.exists(path), "socket file gone after " + \
+                signo.name
+            unix = d.connect(1)
+            echo(unix, b"over unix")
+            unix.close()
+        held.close()
+        assert d.stop() == 0, d.log()
+    assert not os.path.exists(path), "socket file left behind"
+
+
+run(test)
