@@ -5,8 +5,9 @@ import os
 import re
 import subprocess
 
-from clienttest import (CLIENT, CRITICAL, OK, WARNING, Echod, expect,
-                        has_ipv6, run, tempdir)
+from clienttest import (CLIENT, CRITICAL, OK, WARNING, Echod, expect, run,
+                        tempdir)
+from netaddr import loopback_listeners
 
 PARTS = ["Hello, ", "World", "! (three parts)"]
 LINE = re.compile(r"^ECHO (OK|WARNING|CRITICAL) - (.*) \| time=(\d+\.\d{6})s"
@@ -23,9 +24,7 @@ def status(out):
 
 def test():
     path = os.path.join(tempdir(), "echo.sock")
-    listen = ["127.0.0.1:0", "unix:" + path]
-    if has_ipv6():
-        listen.append("[::1]:0")
+    listen = loopback_listeners(path)
     with Echod(listen=listen) as d:
         for addr in d.listening:
             out, _ = expect(OK, addr, *PARTS)

@@ -7,8 +7,8 @@ import socket
 import struct
 import time
 
-from echodtest import (Echod, has_ipv6, peer_name, recv_until_eof, run,
-                       scaled, tempdir)
+from echodtest import (Echod, loopback_listeners, peer_name, recv_until_eof,
+                       run, scaled, tempdir)
 
 
 
@@ -37,9 +37,7 @@ def recv_exactly(s, n):
 
 def test():
     path = os.path.join(tempdir(), "echo.sock")
-    listen = ["127.0.0.1:0", "unix:" + path]
-    if has_ipv6():
-        listen.append("[::1]:0")
+    listen = loopback_listeners(path)
     with Echod("-v", listen=listen) as d:
         # IPv4, with a known minimum duration.
         s = d.connect(0)

@@ -9,11 +9,11 @@ exhaustion once (the retries every quarter second must not each log), uses
 almost no CPU, and the waiting clients get no echo.  When some served
 clients close, every waiting client is served and gets its echo.
 """
-import os
 import select
 import time
 
 from echodtest import Echod, SkipTest, WRAPPER, run, scaled
+from fdlimit import fd_count
 
 NOFILE = 40
 EXTRA = 3
@@ -44,7 +44,7 @@ def test():
         raise SkipTest("descriptor limits are not echod's under a wrapper")
     with Echod("-v", "--max-connections", "10000",
                wrapper=["prlimit", "--nofile=%d" % NOFILE]) as d:
-        free = NOFILE - len(os.listdir("/proc/%d/fd" % d.pid))
+        free = NOFILE - fd_count(d.pid)
         assert 0 < free < NOFILE, free
         clients = []
         for _ in range(free + EXTRA):

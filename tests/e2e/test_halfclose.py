@@ -5,14 +5,12 @@ IPv6 and a Unix socket, and remove its socket file on exit.
 """
 import os
 
-from echodtest import Echod, echo_three_parts, has_ipv6, run, tempdir
+from echodtest import Echod, echo_three_parts, loopback_listeners, run, tempdir
 
 
 def test():
     path = os.path.join(tempdir(), "echo.sock")
-    listen = ["127.0.0.1:0", "unix:" + path]
-    if has_ipv6():
-        listen.append("[::1]:0")
+    listen = loopback_listeners(path)
     with Echod(listen=listen) as d:
         assert len(d.listening) == len(listen), d.log()
         for addr in d.listening:

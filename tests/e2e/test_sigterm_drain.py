@@ -14,18 +14,11 @@ import signal
 import time
 
 from echodtest import (Echod, Stream, assert_same, pattern, peer_name,
-                       refused, run, scaled)
+                       refused, run, scaled, wait_until)
 
 SIZE = 64 << 20
 BUF = 64 << 10  # client socket buffers: a client that does not read stalls
 MARKS = ("--high-watermark", "64K", "--low-watermark", "16K")
-
-
-def wait_until(cond, what, timeout=10.0):
-    deadline = time.monotonic() + scaled(timeout)
-    while not cond():
-        assert time.monotonic() < deadline, "timed out waiting: " + what
-        time.sleep(0.01)
 
 
 def drain(data):
@@ -35,7 +28,8 @@ def drain(data):
         stalled.start_sending().wait_stalled()
         busy = Stream(d.connect(), data[:SIZE], timeout=60)
         busy.start_sending().start_reading()
-        wait_until(lambda: busy.nreceived >= 1 << 20, "echoes")
+        wait_until(lambda: busy.nreceived >= 1 << 20, what="echoes",
+                   interval=0.01)
         t0 = time.monotonic()
         d.signal(signal.SIGTERM)
         assert busy.sent < SIZE, "the transfer was over before SIGTERM"

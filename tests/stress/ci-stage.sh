@@ -30,7 +30,9 @@ if [ -z "${ECHOD:-}" ]; then
 	fi
 fi
 PYTHONDONTWRITEBYTECODE=1
-export ECHOD PYTHONDONTWRITEBYTECODE
+# The tests import the helper library by module name (tests/README.md).
+PYTHONPATH=$top/tests/lib${PYTHONPATH:+:$PYTHONPATH}
+export ECHOD PYTHONDONTWRITEBYTECODE PYTHONPATH
 
 pass=0 fail=0 skip=0
 for t in "$here"/test_*.py; do

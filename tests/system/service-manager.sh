@@ -151,6 +151,10 @@ esac
 peer_match() {
 	echo "ECHOD_PEER=$1 ECHOD_PEER=[::ffff:${1%:*}]:${1##*:}"
 }
+# nsenter keeps the environment: sm_client.py finds the helper library.
+PYTHONPATH=$src/tests/lib${PYTHONPATH:+:$PYTHONPATH}
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONPATH PYTHONDONTWRITEBYTECODE
 client() { timeout 120 $IN python3 "$src/tests/system/sm_client.py" "$@"; }
 show() { $IN systemctl show -P "$1" echod.service; }
 

@@ -18,8 +18,9 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from systemdtest import echo_three_parts, has_ipv6, recv_all  # noqa: E402
+from asyncecho import echo_three_parts
+from netaddr import has_ipv6
+from streams import recv_all
 
 PORT = 7
 

@@ -1,48 +1,31 @@
 """Helpers for the UDP and abuse-resistance tests, on top of echodtest.
 
 UDP listeners log "listening on udp:ADDR"; udp_addrs() turns those into
-socket addresses.  counters() sends SIGUSR1 and parses the one
-"counters: key=value ..." line it logs.
+socket addresses (with netaddr.parse_addr).  counters() sends SIGUSR1 and
+parses the one "counters: key=value ..." line it logs.
 """
-import os
 import select
 import signal
 import socket
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "e2e"))
-
-from echodtest import (Echod, SkipTest, pattern, run,  # noqa: E402,F401
-                       scaled)
+from echodtest import Echod  # noqa: F401
+from harness import SkipTest, run, scaled  # noqa: F401
+from netaddr import has_ipv6, parse_addr  # noqa: F401
+from streams import pattern  # noqa: F401
 
 UDP_COUNTERS = ("udp_in", "udp_out", "udp_bytes", "udp_drop_loop",
                 "udp_drop_rate", "udp_drop_size", "udp_drop_send")
 
 
-def has_ipv6():
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
-
-
-def parse_addr(text):
-    """'udp:127.0.0.1:N' or 'udp:[::1]:N' -> (family, host, port)."""
-    if text.startswith("udp:"):
-        text = text[4:]
-    host, _, port = text.rpartition(":")
-    host = host.strip("[]")
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    return family, host, int(port)
-
-
 def udp_addrs(d):
     """(family, host, port) of each UDP listener, in --listen order."""
-    return [parse_addr(t) for t in d.listening if t.startswith("udp:")]
+    out = []
+    for text in d.listening:
+        if text.startswith("udp:"):
+            family, (host, port) = parse_addr(text)
+            out.append((family, host, port))
+    return out
 
 
 def udp_socket(family=socket.AF_INET, bind=None):

@@ -1,22 +1,20 @@
-"""Helpers for the stress tests: descriptor limits, many sockets at once.
+"""Helpers for the stress tests: many sockets at once, figures.
 
 Each test is a standalone script, run by ci-stage.sh, that starts a real
-echod on loopback through tests/e2e/echodtest.py and exits 0 on pass, 1 on
-failure, 77 to skip.  Every loop here is bounded in count and in time.
+echod on loopback through echodtest and exits 0 on pass, 1 on failure, 77
+to skip.  Every loop here is bounded in count and in time.
 """
 import errno
 import os
 import re
-import resource
 import selectors
 import socket
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "e2e"))
-from echodtest import (ECHOD, WRAPPER, Echod, SkipTest,  # noqa: E402,F401
-                       not_measurable, run)
+from echodtest import Echod, not_measurable  # noqa: F401
+from fdlimit import fd_count, nofile_limit, raise_nofile  # noqa: F401
+from harness import ECHOD, WRAPPER, SkipTest, run  # noqa: F401
 
 # Clients bind to these loopback sources in turn: one source address has
 # only ~28,000 ephemeral ports, and each closed connection keeps its port in
@@ -40,30 +38,6 @@ def check_rss(ok, message):
         print("not asserted (%s): %s" % (why, message))
         return
     assert ok, message
-
-
-def raise_nofile(n):
-    """Raises this process's descriptor limit to at least n, or skips."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft >= n:
-        return
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (n, max(n, hard)))
-    except (ValueError, OSError) as e:
-        raise SkipTest("cannot raise RLIMIT_NOFILE to %d (hard %d): %s"
-                       % (n, hard, e))
-
-
-def nofile_limit(n):
-    """A preexec_fn for Popen that gives the child a descriptor limit of n."""
-    def setlimit():
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        resource.setrlimit(resource.RLIMIT_NOFILE, (n, max(n, hard)))
-    return setlimit
-
-
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
 
 
 def settle(echod, want_fds, timeout=30.0):

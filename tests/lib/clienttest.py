@@ -2,19 +2,17 @@
 servers (written here, so each failure the client must catch is real).
 
 The client binary sits next to echod in the build tree; ECHO_CLIENT
-overrides it.  Echod itself comes from tests/e2e/echodtest.py.
+overrides it.  Echod itself comes from echodtest.
 """
 import os
 import socket
 import struct
 import subprocess
-import sys
 import threading
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "e2e"))
-from echodtest import (ECHOD, Echod, SkipTest, has_ipv6, run,  # noqa: E402,F401
-                       tempdir)
+from echodtest import Echod  # noqa: F401
+from harness import ECHOD, SkipTest, run, tempdir  # noqa: F401
+from netaddr import free_port, has_ipv6  # noqa: F401
 
 CLIENT = os.environ.get("ECHO_CLIENT") or os.path.join(
     os.path.dirname(os.path.abspath(ECHOD)), "echo-client")
@@ -35,13 +33,6 @@ def expect(want, *args, **kw):
     assert rc == want, "exit %d, wanted %d\nargs: %r\nout: %s\nerr: %s" % (
         rc, want, args, out, err)
     return out, err
-
-
-def free_port():
-    """A loopback port nobody listens on (bound, then closed)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

@@ -2,28 +2,22 @@
 
 A notify receiver (the service manager's end of sd_notify), launchers that
 pass listening sockets the way systemd does, and the seed-style echo check.
-Built on tests/e2e/echodtest.py (Echod, run, SkipTest).
+Built on echodtest (Echod) and harness (run, SkipTest).
 """
-import asyncio
 import os
 import select
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "e2e"))
-from echodtest import (ECHOD, PARTS, Echod, SkipTest, echo_three_parts,  # noqa
-                       has_ipv6, recv_all, run, tempdir)
-
-def free_port(family=socket.AF_INET, host="127.0.0.1"):
-    """A port free right now (tools that cannot bind port 0 need one)."""
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+from asyncecho import PARTS, echo_three_parts  # noqa: F401
+from echodtest import Echod
+from harness import (ECHOD, SkipTest, run, tempdir,  # noqa: F401
+                     wait_until)
+from netaddr import free_port, has_ipv6, parse_addr  # noqa: F401
+from streams import recv_all  # noqa: F401
 
 
 class Notify:
@@ -100,16 +94,11 @@ class Notify:
 
 def listening_socket(addr, kind=socket.SOCK_STREAM):
     """Binds a socket the way a .socket unit would; addr as echod prints."""
-    if addr.startswith("unix:"):
-        s = socket.socket(socket.AF_UNIX, kind)
-        s.bind(addr[5:])
-    else:
-        host, _, port = addr.rpartition(":")
-        host = host.strip("[]")
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        s = socket.socket(fam, kind)
+    family, sockaddr = parse_addr(addr)
+    s = socket.socket(family, kind)
+    if family != socket.AF_UNIX:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((host, int(port)))
+    s.bind(sockaddr)
     if kind == socket.SOCK_STREAM:
         s.listen(64)
     return s
@@ -146,39 +135,3 @@ def activated(socks, names, *args, env=None, **kw):
     wrapper, env, fds = activation(socks, names, env)
     return Echod(*args, listen=kw.pop("listen", ()), env=env,
                  wrapper=wrapper, pass_fds=fds, **kw)
-
-
-def run_quiet(cmd, **kw):
-    return subprocess.run(cmd, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, **kw)
-
-
-def wait_until(pred, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.05)
-
-
-class Background(threading.Thread):
-    """Runs fn in a thread; join() re-raises its exception."""
-
-    def __init__(self, fn, *args):
-        super().__init__(daemon=True)
-        self.fn, self.args, self.exc, self.result = fn, args, None, None
-        self.start()
-
-    def run(self):
-        try:
-            self.result = self.fn(*self.args)
-        except BaseException as e:  # noqa: B902 - re-raised in join()
-            self.exc = e
-
-    def join(self, timeout=60.0):
-        super().join(timeout)
-        if self.is_alive():
-            raise AssertionError("background task did not finish")
-        if self.exc is not None:
-            raise self.exc
-        return self.result
