@@ -5,10 +5,9 @@ of both, the same sum as SIGUSR1's bytes_out plus udp_bytes, and the
 exit line says the same.
 """
 import re
-import signal
-import socket
 
 from systemdtest import Echod, Notify, run
+from udptest import counters, echo, udp_addrs, udp_socket
 
 DATAGRAM = b"u" * 1000
 TCP = b"t" * 24
@@ -20,13 +19,10 @@ def test():
         with Echod(listen=["127.0.0.1:0", "udp:127.0.0.1:0"],
                    env=n.env()) as d:
             n.wait_for("READY=1")
-            udp = [a for a in d.listening if a.startswith("udp:")][0]
-            host, _, port = udp[4:].rpartition(":")
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-                s.settimeout(10)
+            family, host, port = udp_addrs(d)[0]
+            with udp_socket(family) as s:
                 for _ in range(5):
-                    s.sendto(DATAGRAM, (host, int(port)))
-                    assert s.recv(2000) == DATAGRAM
+                    assert echo(s, (host, port), DATAGRAM)[0] == DATAGRAM
             tcp = [a for a in d.listening if not a.startswith("udp:")][0]
             c = d.connect(d.listening.index(tcp))
             c.sendall(TCP)
@@ -37,13 +33,8 @@ def test():
             i = n.wait_for("STATUS=0 connections open, 1 total, 4.9 KiB "
                            "echoed", timeout=30)
             assert n.msgs[i][1] == d.pid
-            start = d.mark()
-            d.signal(signal.SIGUSR1)
-            line = d.wait_for(r"counters: ", start=start)
-            got = dict(w.split("=") for w in line.split("counters: ")[1]
-                       .split())
-            assert int(got["bytes_out"]) + int(got["udp_bytes"]) == want, \
-                line
+            got = counters(d)
+            assert got["bytes_out"] + got["udp_bytes"] == want, got
             assert d.stop() == 0, d.log()
             assert re.search(r"exiting: 1 connections served, %d bytes "
                              r"echoed" % want, d.log()), d.log()
