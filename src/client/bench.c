@@ -7,6 +7,9 @@
  * turn in a fixed schedule comes, whether or not earlier ones came back,
  * and its latency counts from then: a stalled server cannot hide behind a
  * client that politely waits (coordinated omission).
+ *
+ * Connect mode churns: each connection slot connects, echoes one message,
+ * closes, and starts over, timing the connect and the echo apart.
  */
 #include "config.h"
 
@@ -20,11 +23,10 @@
 
 #include <event2/event.h>
 
-#include "client.h"
+#include "bench.h"
 #include "log.h"
 #include "pattern.h"
 
-#define BENCH_FD_SPARE	16	/* stdio, the event loop, the resolver */
 #define BENCH_CONNECTING_MAX 256	/* connects in flight at once */
 #define BENCH_RING	256		/* stream: messages in flight */
 #define BENCH_WINDOW	(256 * 1024)	/* stream: bytes in flight */
@@ -49,6 +51,8 @@ struct bconn {
 	uint64_t		 tx, rx;	/* bytes sent, verified */
 	uint64_t		 issued, done;	/* messages released, echoed */
 	uint64_t		*ring;	/* closed loop: release times */
+	uint64_t		 cycles;	/* connect mode: connections begun */
+	uint64_t		 cycle_t0;	/* connect mode: when this one was due */
 };
 
 struct bench {
@@ -64,7 +68,6 @@ struct bench {
 	uint64_t		 size, window, ring_len;
 	uint64_t		 outstanding;	/* released, not echoed */
 	uint64_t		 t0;		/* when the load started */
-	double			 step_us;	/* open loop: between turns */
 	uint64_t		 nslots;
 	struct event		*phase_timer, *progress;
 	unsigned char		 buf[65536];
@@ -78,6 +81,7 @@ static const char *const bench_error_names[BERR_COUNT] = {
 };
 
 static void bconn_connect(struct bconn *);
+static void bconn_cycle(struct bconn *);
 static void bench_connect_more(struct bench *);
 static void bench_start_load(struct bench *);
 
@@ -87,7 +91,7 @@ bench_error_name(enum bench_error e)
 	return bench_error_names[e];
 }
 
-static enum bench_error
+enum bench_error
 bench_classify(int err)
 {
 	switch (err) {
@@ -110,13 +114,28 @@ bench_classify(int err)
 	}
 }
 
-static struct timeval
+struct timeval
 bench_tv(uint64_t us)
 {
 	struct timeval tv = { (time_t)(us / 1000000),
 	    (suseconds_t)(us % 1000000) };
 
 	return tv;
+}
+
+uint64_t
+bench_turn_due(uint64_t t0, uint64_t rate, uint64_t slot, uint64_t nslots,
+    uint64_t k)
+{
+	return t0 + (uint64_t)(((double)slot + (double)k * (double)nslots) *
+	    1e6 / (double)rate);
+}
+
+/* Whether a message's latency counts from its release, not its turn. */
+static int
+bench_timed_release(const struct bench *b)
+{
+	return b->conf->rate == 0 || b->conf->mode == BENCH_CONNECT;
 }
 
 static void
@@ -156,6 +175,25 @@ bconn_close(struct bconn *c)
 	target_close(&c->fd, &c->rev, &c->wev);
 }
 
+/*
+ * Connect mode: c's connection is over; start the next after pause_us
+ * (going through the loop, so failing connects never recurse or spin).
+ */
+static void
+bconn_churn_next(struct bconn *c, uint64_t pause_us)
+{
+	struct bench *b = c->b;
+	struct timeval tv = bench_tv(pause_us);
+
+	c->state = BC_NEW;
+	if (b->phase == PHASE_DRAIN && b->outstanding == 0)
+		bench_finish(b);
+	else if (b->phase == PHASE_LOAD && pause_us > 0)
+		evtimer_add(c->timer, &tv);
+	else if (b->phase == PHASE_LOAD)
+		bconn_cycle(c);
+}
+
 /* Closes c; what it had in flight stays unechoed. */
 static void
 bconn_end(struct bconn *c)
@@ -165,14 +203,18 @@ bconn_end(struct bconn *c)
 
 	bconn_close(c);
 	c->state = BC_CLOSED;
-	if (was != BC_OPEN) {
-		if (was == BC_CONNECTING)
-			b->connecting--;
+	if (was == BC_CONNECTING)
+		b->connecting--;
+	else if (was == BC_OPEN)
+		b->open--;
+	b->outstanding -= c->issued - c->done;
+	c->issued = c->done;
+	if (b->conf->mode == BENCH_CONNECT) {
+		bconn_churn_next(c, BENCH_RETRY_US);
 		return;
 	}
-	b->open--;
-	b->outstanding -= c->issued - c->done;
-	if (b->open == 0 || (b->phase == PHASE_DRAIN && b->outstanding == 0))
+	if (was == BC_OPEN && (b->open == 0 ||
+	    (b->phase == PHASE_DRAIN && b->outstanding == 0)))
 		bench_finish(b);
 }
 
@@ -216,10 +258,9 @@ bconn_due(const struct bconn *c, uint64_t k)
 {
 	const struct bench *b = c->b;
 
-	if (b->conf->rate == 0)
+	if (bench_timed_release(b))
 		return c->ring[k % b->ring_len];
-	return b->t0 + (uint64_t)(((double)c->slot + (double)k *
-	    (double)b->nslots) * b->step_us);
+	return bench_turn_due(b->t0, b->conf->rate, c->slot, b->nslots, k);
 }
 
 static void
@@ -228,7 +269,7 @@ bconn_release(struct bconn *c, uint64_t now)
 	struct bench *b = c->b;
 	uint64_t cap = b->conf->count;
 
-	if (b->conf->rate == 0)
+	if (bench_timed_release(b))
 		c->ring[c->issued % b->ring_len] = now;
 	c->issued++;
 	b->outstanding++;
@@ -335,6 +376,12 @@ bconn_readable(evutil_socket_t fd, short what, void *arg)
 		b->res->round_trips++;
 		b->outstanding--;
 	}
+	if (b->conf->mode == BENCH_CONNECT && c->done == c->issued) {
+		bconn_close(c);
+		b->open--;
+		bconn_churn_next(c, 0);
+		return;
+	}
 	if (b->phase == PHASE_DRAIN && b->outstanding == 0) {
 		bench_finish(b);
 		return;
@@ -347,11 +394,20 @@ static void
 bconn_opened(struct bconn *c)
 {
 	struct bench *b = c->b;
+	uint64_t now;
 
 	c->state = BC_OPEN;
 	b->connecting--;
 	b->open++;
 	b->res->connected++;
+	if (b->conf->mode != BENCH_CONNECT)
+		return;
+	/* The message goes out now: its echo is timed from here. */
+	now = clock_monotonic_us();
+	histogram_record(&b->res->connect_hist, now - c->cycle_t0);
+	c->ring[0] = now;
+	event_add(c->rev, NULL);
+	bconn_send(c);
 }
 
 static void
@@ -390,11 +446,12 @@ bconn_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state == BC_OPEN) {
+	if (c->state == BC_OPEN)
 		bconn_tick(c);
-		return;
-	}
-	bconn_connect(c);
+	else if (c->state == BC_NEW && c->b->conf->mode == BENCH_CONNECT)
+		bconn_cycle(c);
+	else
+		bconn_connect(c);
 	bench_connect_more(c->b);
 }
 
@@ -437,6 +494,40 @@ bconn_connect(struct bconn *c)
 		event_add(c->wev, NULL);
 	else
 		bconn_opened(c);
+}
+
+/*
+ * Connect mode: c's next connection, now or (open loop) when due.  Its
+ * one message is due from the start, so a connect that waits in a full
+ * backlog shows in the connect latency and, unanswered, as incomplete.
+ */
+static void
+bconn_cycle(struct bconn *c)
+{
+	struct bench *b = c->b;
+	uint64_t now = clock_monotonic_us(), due = now;
+	struct timeval tv;
+
+	if (b->phase != PHASE_LOAD)
+		return;
+	if (b->conf->rate > 0) {
+		due = bench_turn_due(b->t0, b->conf->rate, c->slot, b->nslots,
+		    c->cycles);
+		if (due > now) {
+			tv = bench_tv(due - now);
+			evtimer_add(c->timer, &tv);
+			return;
+		}
+	}
+	c->cycles++;
+	c->cycle_t0 = due;
+	c->tx = c->rx = 0;
+	c->issued = c->done = 0;
+	c->ai = target_first(b->target);
+	c->state = BC_CONNECTING;
+	b->connecting++;
+	bconn_release(c, now);
+	bconn_connect(c);
 }
 
 /* Keeps up to BENCH_CONNECTING_MAX connects going; then starts the load. */
@@ -499,7 +590,8 @@ bench_phase_end(evutil_socket_t fd, short what, void *arg)
 		/* What has not come back by now is a timeout. */
 		for (i = 0; i < b->n; i++) {
 			c = &b->conns[i];
-			if (c->state == BC_OPEN && c->done < c->issued)
+			if ((c->state == BC_OPEN ||
+			    c->state == BC_CONNECTING) && c->done < c->issued)
 				bconn_fail(c, BERR_TIMEOUT, "no echo before "
 				    "the timeout");
 		}
@@ -510,10 +602,36 @@ bench_phase_end(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The sending starts now, in nslots turns, for --duration. */
+static void
+bench_begin(struct bench *b, size_t nslots)
+{
+	struct timeval tv = bench_tv(b->conf->duration_ms * 1000);
+
+	b->phase = PHASE_LOAD;
+	b->t0 = clock_monotonic_us();
+	b->nslots = nslots;
+	evtimer_add(b->phase_timer, &tv);
+}
+
+/* Connect mode: every slot starts churning, without a connect phase. */
+static void
+bench_start_churn(struct bench *b)
+{
+	size_t i;
+
+	log_info("churning %zu connections at a time for %llu ms", b->n,
+	    (unsigned long long)b->conf->duration_ms);
+	bench_begin(b, b->n);
+	for (i = 0; i < b->n && b->phase == PHASE_LOAD; i++) {
+		b->conns[i].slot = i;
+		bconn_cycle(&b->conns[i]);
+	}
+}
+
 static void
 bench_start_load(struct bench *b)
 {
-	struct timeval tv = bench_tv(b->conf->duration_ms * 1000);
 	struct bconn *c;
 	uint64_t slot = 0;
 	size_t i;
@@ -524,12 +642,7 @@ bench_start_load(struct bench *b)
 	}
 	log_info("%zu of %zu connections open; sending for %llu ms", b->open,
 	    b->n, (unsigned long long)b->conf->duration_ms);
-	b->phase = PHASE_LOAD;
-	b->t0 = clock_monotonic_us();
-	b->nslots = b->open;
-	if (b->conf->rate > 0)
-		b->step_us = 1e6 / (double)b->conf->rate;
-	evtimer_add(b->phase_timer, &tv);
+	bench_begin(b, b->open);
 	for (i = 0; i < b->n && b->phase == PHASE_LOAD; i++) {
 		c = &b->conns[i];
 		if (c->state != BC_OPEN)
@@ -544,8 +657,7 @@ bench_start_load(struct bench *b)
 	}
 }
 
-/* Raises the open-file limit to what n connections need, if allowed. */
-static int
+int
 bench_nofile(uint64_t n, char *why, size_t whylen)
 {
 	uint64_t need = n + BENCH_FD_SPARE;
@@ -572,7 +684,7 @@ bench_nofile(uint64_t n, char *why, size_t whylen)
 }
 
 /* Open-loop turns need timers finer than epoll's milliseconds. */
-static struct event_base *
+struct event_base *
 bench_base(void)
 {
 	struct event_config *cfg;
@@ -608,6 +720,8 @@ bench_init(struct bench *b, const struct client_conf *conf,
 			b->window = BENCH_RING;
 		if (b->window == 0)
 			b->window = 1;
+		if (conf->window > 0)
+			b->window = conf->window;
 		b->ring_len = b->window;
 	}
 	if ((b->base = bench_base()) == NULL ||
@@ -675,6 +789,11 @@ bench_run(const struct client_conf *conf, const struct target *target,
 	memset(res, 0, sizeof(*res));
 	res->connections = conf->connections;
 	histogram_init(&res->hist);
+	histogram_init(&res->connect_hist);
+	if (target_first(target)->ai_socktype == SOCK_DGRAM) {
+		res->udp = 1;
+		return bench_udp_run(conf, target, res, why, whylen);
+	}
 	if (bench_nofile(conf->connections, why, whylen) == -1)
 		return -1;
 	if ((b = malloc(sizeof(*b))) == NULL) {
@@ -686,8 +805,13 @@ bench_run(const struct client_conf *conf, const struct target *target,
 		    (unsigned long long)conf->connections);
 		goto out;
 	}
-	log_info("connecting %zu connections to %s", b->n, target->name);
-	bench_connect_more(b);
+	if (conf->mode == BENCH_CONNECT) {
+		bench_start_churn(b);
+	} else {
+		log_info("connecting %zu connections to %s", b->n,
+		    target->name);
+		bench_connect_more(b);
+	}
 	if (b->phase != PHASE_DONE)
 		event_base_dispatch(b->base);
 	rc = 0;

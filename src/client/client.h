@@ -21,10 +21,13 @@
 
 #define CLIENT_UNSET	UINT64_MAX	/* an option that was not given */
 #define CLIENT_SIZE_DEFAULT 64		/* --size when none is given */
+#define BENCH_UDP_SEQ	8		/* udp: bench: a sequence number first */
+#define BENCH_DGRAM_MAX	65507		/* the most a UDP datagram holds */
 
 enum bench_mode {
 	BENCH_PINGPONG,
 	BENCH_STREAM,
+	BENCH_CONNECT,	/* churn: connect, echo one message, close */
 };
 
 struct client_conf {
@@ -33,6 +36,7 @@ struct client_conf {
 	uint64_t	 duration_ms;
 	int		 mode;		/* enum bench_mode */
 	uint64_t	 rate;		/* messages/s in all; 0: closed loop */
+	uint64_t	 window;	/* in flight per connection; 0: the mode's */
 	int		 json;
 	uint64_t	 size;		/* CLIENT_UNSET: not given */
 	uint64_t	 count;		/* CLIENT_UNSET: not given */
@@ -67,6 +71,7 @@ enum bench_error {
 
 struct bench_result {
 	uint64_t	 connections;	/* asked for */
+	int		 udp;		/* over udp: datagrams, not bytes */
 	uint64_t	 connected;
 	uint64_t	 connect_failed;
 	uint64_t	 failed;	/* connected, then an error */
@@ -77,8 +82,12 @@ struct bench_result {
 	uint64_t	 round_trips;	/* messages echoed and verified */
 	uint64_t	 bytes_sent, bytes_received;
 	uint64_t	 elapsed_us;
+	uint64_t	 lost;		/* udp: sent, never echoed in time */
+	uint64_t	 late;		/* udp: echoed after being given up */
+	uint64_t	 duplicated;	/* udp: echoed twice */
 	char		 first_mismatch[256];
 	struct histogram hist;		/* latency in us, one per round trip */
+	struct histogram connect_hist;	/* connect mode: connect latency */
 };
 
 /*

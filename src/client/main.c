@@ -14,7 +14,8 @@
 
 #define C(field)	offsetof(struct client_conf, field)
 
-static const char *const bench_modes[] = { "pingpong", "stream", NULL };
+static const char *const bench_modes[] = { "pingpong", "stream", "connect",
+	NULL };
 
 static const struct opt client_opts[] = {
 	{ "bench", 'b', NULL, OPT_FLAG, C(bench), 0, 0, NULL, NULL,
@@ -24,9 +25,13 @@ static const struct opt client_opts[] = {
 	{ "duration", 'd', "SECONDS", OPT_SECONDS, C(duration_ms), 0, 86400,
 	  "10", NULL, "bench: keep sending this long" },
 	{ "mode", 'm', "MODE", OPT_CHOICE, C(mode), 0, 0, "pingpong",
-	  bench_modes, "bench: pingpong (one message in flight) or stream" },
+	  bench_modes, "bench: pingpong (one message in flight), stream, or "
+	  "connect (connect, echo, close, again)" },
 	{ "rate", 'r', "R", OPT_UINT, C(rate), 1, 100000000, NULL, NULL,
 	  "bench: send R messages a second in all, each when due" },
+	{ "window", 0, "N", OPT_UINT, C(window), 1, 256, NULL, NULL,
+	  "bench: messages in flight per connection in a stream or over udp: "
+	  "(default: 1 over udp:)" },
 	{ "json", 'j', NULL, OPT_FLAG, C(json), 0, 0, NULL, NULL,
 	  "bench: print the report as one JSON object" },
 	{ "size", 's', "BYTES", OPT_SIZE, C(size), 1, 1ULL << 30, NULL, NULL,
@@ -72,8 +77,18 @@ client_check_conf(struct client_conf *conf, const struct addr_spec *spec,
 
 	if (conf->timeout_ms == 0)
 		bad = "--timeout must be more than 0";
-	else if (conf->bench && spec->proto == ADDR_UDP)
-		bad = "--bench runs over TCP and unix sockets, not udp:";
+	else if (conf->bench && spec->proto == ADDR_UDP &&
+	    conf->mode == BENCH_CONNECT)
+		bad = "--mode connect runs over TCP and unix sockets, not udp:";
+	else if (conf->bench && spec->proto == ADDR_UDP &&
+	    conf->size != CLIENT_UNSET && (conf->size < BENCH_UDP_SEQ ||
+	    conf->size > BENCH_DGRAM_MAX))
+		bad = "--bench over udp: sends --size 8 to 65507 bytes (a "
+		    "sequence number, then the pattern)";
+	else if (conf->window > 0 && (conf->rate > 0 || (conf->mode !=
+	    BENCH_STREAM && spec->proto != ADDR_UDP)))
+		bad = "--window needs --mode stream or a udp: address, and "
+		    "no --rate";
 	else if (conf->bench && nmessages > 0)
 		bad = "--bench takes no MESSAGE: it sends --size bytes of "
 		    "pattern";
@@ -81,8 +96,9 @@ client_check_conf(struct client_conf *conf, const struct addr_spec *spec,
 	    conf->critical_ms != CLIENT_UNSET))
 		bad = "--warning and --critical are for health checks, "
 		    "not --bench";
-	else if (!conf->bench && (conf->json || conf->rate > 0))
-		bad = "--json and --rate need --bench";
+	else if (!conf->bench && (conf->json || conf->rate > 0 ||
+	    conf->window > 0))
+		bad = "--json, --rate and --window need --bench";
 	else if (!conf->bench && nmessages > 0 && conf->size != CLIENT_UNSET)
 		bad = "give MESSAGE or --size, not both";
 	else if (conf->warning_ms != CLIENT_UNSET &&

@@ -15,7 +15,14 @@ static const char *const state_names[] = {
 	"OK", "WARNING", "CRITICAL", "UNKNOWN",
 };
 
-static const char *const mode_names[] = { "pingpong", "stream" };
+static const char *const mode_names[] = { "pingpong", "stream", "connect" };
+
+/* The load test's kind: its --mode, or udp. */
+static const char *
+report_mode(const struct client_conf *conf, const struct bench_result *res)
+{
+	return res->udp ? "udp" : mode_names[conf->mode];
+}
 
 /* Progress: what the last line showed, for the rate over the last second. */
 static uint64_t progress_rt, progress_us;
@@ -90,22 +97,59 @@ report_per_s(uint64_t n, uint64_t us)
 	return us == 0 ? 0 : (double)n * 1e6 / (double)us;
 }
 
+static void
+report_latency_text(const char *label, const struct histogram *h)
+{
+	char t[5][32];
+
+	printf("  %-13s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", label,
+	    format_duration_us(histogram_quantile(h, 0.50), t[0], sizeof(t[0])),
+	    format_duration_us(histogram_quantile(h, 0.90), t[1], sizeof(t[1])),
+	    format_duration_us(histogram_quantile(h, 0.99), t[2], sizeof(t[2])),
+	    format_duration_us(histogram_quantile(h, 0.999), t[3],
+	    sizeof(t[3])),
+	    format_duration_us(h->max, t[4], sizeof(t[4])));
+}
+
+/* What the udp: and connect load tests count beyond round trips. */
+static void
+report_bench_extra_text(const struct client_conf *conf,
+    const struct bench_result *res)
+{
+	if (conf->mode == BENCH_CONNECT && !res->udp) {
+		printf("  churn         %llu connections opened, echoed, "
+		    "closed (%.1f/s)\n",
+		    (unsigned long long)res->round_trips,
+		    report_per_s(res->round_trips, res->elapsed_us));
+		report_latency_text("connect", &res->connect_hist);
+	}
+	if (res->udp)
+		printf("  loss          %llu lost (%.3f%% of sent), %llu late, "
+		    "%llu duplicated\n", (unsigned long long)res->lost,
+		    res->sent == 0 ? 0 : 100.0 * (double)res->lost /
+		    (double)res->sent, (unsigned long long)res->late,
+		    (unsigned long long)res->duplicated);
+}
+
 void
 report_bench_text(const struct client_conf *conf,
     const struct bench_result *res)
 {
-	const struct histogram *h = &res->hist;
-	char t[6][32];
+	char t[2][32];
 	uint64_t errors = 0;
 	int i;
 
-	printf("%s load test of %s: %llu connections, %llu-byte messages, "
-	    "%s", mode_names[conf->mode], conf->addr_text,
-	    (unsigned long long)res->connections,
-	    (unsigned long long)conf->size,
+	printf("%s load test of %s: %llu %s, %llu-byte messages, %s",
+	    report_mode(conf, res), conf->addr_text,
+	    (unsigned long long)res->connections, res->udp ? "sockets" :
+	    conf->mode == BENCH_CONNECT ? "connections at a time" :
+	    "connections", (unsigned long long)conf->size,
 	    format_duration_us(res->elapsed_us, t[0], sizeof(t[0])));
 	if (conf->rate > 0)
 		printf(", open loop at %llu/s", (unsigned long long)conf->rate);
+	else if (res->udp || conf->window > 0)
+		printf(", window %llu", (unsigned long long)(conf->window > 0 ?
+		    conf->window : 1));
 	printf("\n");
 	printf("  round trips   %llu (%.1f/s)\n",
 	    (unsigned long long)res->round_trips,
@@ -114,13 +158,9 @@ report_bench_text(const struct client_conf *conf,
 	    report_per_s(res->bytes_received, res->elapsed_us) / 1e6,
 	    format_size(res->bytes_sent, t[0], sizeof(t[0])),
 	    format_size(res->bytes_received, t[1], sizeof(t[1])));
-	printf("  latency       p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
-	    format_duration_us(histogram_quantile(h, 0.50), t[0], sizeof(t[0])),
-	    format_duration_us(histogram_quantile(h, 0.90), t[1], sizeof(t[1])),
-	    format_duration_us(histogram_quantile(h, 0.99), t[2], sizeof(t[2])),
-	    format_duration_us(histogram_quantile(h, 0.999), t[3],
-	    sizeof(t[3])),
-	    format_duration_us(h->max, t[4], sizeof(t[4])));
+	report_latency_text(conf->mode == BENCH_CONNECT ? "echo" : "latency",
+	    &res->hist);
+	report_bench_extra_text(conf, res);
 	printf("  messages      %llu due, %llu sent, %llu echoed, "
 	    "%llu incomplete\n", (unsigned long long)res->due,
 	    (unsigned long long)res->sent,
@@ -162,14 +202,54 @@ report_json_string(const char *s)
 	putchar('"');
 }
 
+static void
+report_latency_json(const char *name, const struct histogram *h)
+{
+	printf("\"%s\":{\"samples\":%llu,\"min\":%llu,\"mean\":%.1f,"
+	    "\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"p99_9\":%llu,"
+	    "\"max\":%llu}", name, (unsigned long long)h->count,
+	    (unsigned long long)h->min, histogram_mean(h),
+	    (unsigned long long)histogram_quantile(h, 0.50),
+	    (unsigned long long)histogram_quantile(h, 0.90),
+	    (unsigned long long)histogram_quantile(h, 0.99),
+	    (unsigned long long)histogram_quantile(h, 0.999),
+	    (unsigned long long)h->max);
+}
+
+/* udp: losses; connect mode: connections a second and connect latency. */
+static void
+report_bench_extra_json(const struct client_conf *conf,
+    const struct bench_result *res)
+{
+	printf("\"window\":");
+	if (conf->rate == 0 && (res->udp || conf->window > 0))
+		printf("%llu", (unsigned long long)(conf->window > 0 ?
+		    conf->window : 1));
+	else
+		printf("null");
+	printf(",\"lost\":%llu,\"late\":%llu,\"duplicated\":%llu,"
+	    "\"loss_percent\":%.4f,", (unsigned long long)res->lost,
+	    (unsigned long long)res->late,
+	    (unsigned long long)res->duplicated, res->sent == 0 ? 0 :
+	    100.0 * (double)res->lost / (double)res->sent);
+	if (conf->mode == BENCH_CONNECT && !res->udp) {
+		printf("\"connections_per_s\":%.3f,",
+		    report_per_s(res->round_trips, res->elapsed_us));
+		report_latency_json("connect_latency_us", &res->connect_hist);
+	} else {
+		printf("\"connections_per_s\":null,"
+		    "\"connect_latency_us\":null");
+	}
+	putchar(',');
+}
+
 void
 report_bench_json(const struct client_conf *conf,
     const struct bench_result *res)
 {
-	const struct histogram *h = &res->hist;
 	int i;
 
-	printf("{\"mode\":\"%s\",\"address\":", mode_names[conf->mode]);
+	printf("{\"mode\":\"%s\",\"address\":", report_mode(conf, res));
 	report_json_string(conf->addr_text);
 	printf(",\"connections\":%llu,\"size\":%llu,\"duration_s\":%.3f,"
 	    "\"rate\":", (unsigned long long)res->connections,
@@ -198,15 +278,9 @@ report_bench_json(const struct client_conf *conf,
 	    (unsigned long long)res->bytes_received,
 	    report_per_s(res->round_trips, res->elapsed_us),
 	    report_per_s(res->bytes_received, res->elapsed_us) / 1e6);
-	printf("\"latency_us\":{\"samples\":%llu,\"min\":%llu,\"mean\":%.1f,"
-	    "\"p50\":%llu,\"p90\":%llu,\"p99\":%llu,\"p99_9\":%llu,"
-	    "\"max\":%llu},\"first_mismatch\":", (unsigned long long)h->count,
-	    (unsigned long long)h->min, histogram_mean(h),
-	    (unsigned long long)histogram_quantile(h, 0.50),
-	    (unsigned long long)histogram_quantile(h, 0.90),
-	    (unsigned long long)histogram_quantile(h, 0.99),
-	    (unsigned long long)histogram_quantile(h, 0.999),
-	    (unsigned long long)h->max);
+	report_bench_extra_json(conf, res);
+	report_latency_json("latency_us", &res->hist);
+	printf(",\"first_mismatch\":");
 	if (res->mismatched > 0)
 		report_json_string(res->first_mismatch);
 	else

@@ -99,10 +99,10 @@ def server_cmds(args):
     }
 
 
-def run_case(args, server, extra, load_cpu):
+def run_case(args, server, extra, load_cpu, scheme=""):
     cmd = pin(load_cpu) + [os.path.join(args.builddir, "echo-client"),
                            "--bench", "--json", "-d", str(args.duration)]
-    cmd += extra + ["127.0.0.1:%d" % server.port]
+    cmd += extra + ["%s127.0.0.1:%d" % (scheme, server.port)]
     cpu0 = cpu_seconds(server.proc.pid)
     out = subprocess.run(cmd, capture_output=True, text=True,
                          timeout=args.duration + 60)
@@ -261,4 +261,5 @@ def main():
             json.dump(results, f, indent=1)
 
 
-main()
+if __name__ == "__main__":     # loadbench.py imports the helpers
+    main()

@@ -2,33 +2,8 @@
 real echod; a closed UDP port (ICMP port unreachable), a server that flips
 a byte and one that never answers are CRITICAL."""
 import socket
-import threading
 
-from clienttest import CRITICAL, OK, Echod, expect, run
-
-
-class UdpServer:
-    """A UDP socket on 127.0.0.1 answering each datagram through reply()."""
-
-    def __init__(self, reply):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.addr = "udp:127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.reply = reply
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        while True:
-            try:
-                data, peer = self.sock.recvfrom(65536)
-            except OSError:
-                return
-            out = self.reply(data)
-            if out is not None:
-                self.sock.sendto(out, peer)
-
-    def close(self):
-        self.sock.close()
+from clienttest import CRITICAL, OK, Echod, UdpServer, expect, run
 
 
 def test():

@@ -31,7 +31,7 @@ def test():
         (["--bench", addr, "x"], "takes no MESSAGE"),
         (["--bench", "-w", "1", addr], "not --bench"),
         (["--bench", "--mode", "sideways", addr], "--mode sideways"),
-        (["--bench", "udp:" + addr], "not udp:"),
+        (["--bench", "-m", "connect", "udp:" + addr], "not udp:"),
         (["udp:" + addr, "-s", "70000"], "at most 65507 bytes"),
     ]
     for args, why in bad:

@@ -126,3 +126,28 @@ def echo_half(c):
         data += chunk
     c.sendall(data[:len(data) // 2])
     c.close()
+
+
+class UdpServer:
+    """A UDP socket on 127.0.0.1 answering each datagram through reply():
+    None for no answer, bytes for one, a list for several."""
+
+    def __init__(self, reply):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.addr = "udp:127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.reply = reply
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(65536)
+            except OSError:
+                return
+            out = self.reply(data)
+            for d in [out] if isinstance(out, bytes) else out or []:
+                self.sock.sendto(d, peer)
+
+    def close(self):
+        self.sock.close()
