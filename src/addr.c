@@ -168,6 +168,77 @@ addr_unix_sockaddr(const struct addr_spec *spec, struct sockaddr_un *sun)
 	return (socklen_t)sizeof(*sun);
 }
 
+static int
+addr_unix_same(const struct sockaddr_un *a, socklen_t alen,
+    const struct sockaddr_un *b, socklen_t blen)
+{
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+
+	if (alen <= off || blen <= off)
+		return 0;
+	if (a->sun_path[0] == '\0' || b->sun_path[0] == '\0')
+		return alen == blen && memcmp(a->sun_path, b->sun_path,
+		    alen - off) == 0;
+	return strncmp(a->sun_path, b->sun_path, sizeof(a->sun_path)) == 0;
+}
+
+static uint16_t
+addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+static int
+addr_is_any(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+	    &((const struct sockaddr_in6 *)sa)->sin6_addr);
+}
+
+static int
+addr_same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return IN6_ARE_ADDR_EQUAL(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr);
+}
+
+int
+addr_clashes(int fd, const struct sockaddr *sa, socklen_t len, int dual)
+{
+	/* Zeroed: clang-analyzer cannot see getsockname fill it. */
+	struct sockaddr_storage ss = { 0 };
+	const struct sockaddr *bound = (const struct sockaddr *)&ss;
+	socklen_t sslen = sizeof(ss), optlen = sizeof(int);
+	int v6only = 1;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
+		return 0;
+	if (bound->sa_family == AF_UNIX || sa->sa_family == AF_UNIX)
+		return bound->sa_family == sa->sa_family &&
+		    addr_unix_same((const struct sockaddr_un *)bound, sslen,
+		    (const struct sockaddr_un *)sa, len);
+	if ((bound->sa_family != AF_INET && bound->sa_family != AF_INET6) ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	    addr_port(bound) == 0 || addr_port(bound) != addr_port(sa))
+		return 0;
+	if (bound->sa_family == sa->sa_family)
+		return addr_is_any(bound) || addr_is_any(sa) ||
+		    addr_same_host(bound, sa);
+	if (sa->sa_family == AF_INET6)
+		return dual && addr_is_any(sa);
+	if (getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &optlen) == -1)
+		return 0;
+	return !v6only && addr_is_any(bound);
+}
+
 const char *
 addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen)
 {

@@ -63,6 +63,15 @@ int	addr_resolve(const struct addr_spec *spec, int passive,
 socklen_t addr_unix_sockaddr(const struct addr_spec *spec,
 	    struct sockaddr_un *sun);
 
+/*
+ * Whether the socket bound on fd already takes the address sa (len bytes)
+ * would bind: the same Unix name; or the same port (not 0) on the same
+ * address or a wildcard of its family, or on a dual-stack IPv6 wildcard.
+ * dual says that sa, an IPv6 wildcard, would be dual-stack.  For sockets
+ * of one type; the caller compares types.
+ */
+int	addr_clashes(int fd, const struct sockaddr *sa, socklen_t len, int dual);
+
 /* "127.0.0.1:7", "[::1]:7", "unix:/run/echod.sock", "unix:@name". */
 const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t buflen);

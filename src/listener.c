@@ -100,9 +100,13 @@ listener_error(struct evconnlistener *evl, void *arg)
 	evtimer_add(srv->accept_retry, &tv);
 }
 
-static int
+/*
+ * Serves a listening socket.  bound is the socket file echod made, removed
+ * on close (NULL for others).  Returns NULL (fd closed) on failure.
+ */
+static struct listener *
 listener_add(struct server *srv, int fd, const char *name,
-    const char *unlink_path, const char *fdname)
+    const struct listener_file *bound, const char *fdname)
 {
 	struct listener *l;
 
@@ -111,13 +115,16 @@ listener_add(struct server *srv, int fd, const char *name,
 		goto fail;
 	l->srv = srv;
 	snprintf(l->name, sizeof(l->name), "%s", name);
-	if (unlink_path != NULL)
-		snprintf(l->unlink_path, sizeof(l->unlink_path), "%s",
-		    unlink_path);
+	if (bound != NULL)
+		l->file = *bound;
 	if (fdname != NULL)
 		snprintf(l->fdname, sizeof(l->fdname), "%s", fdname);
+	/*
+	 * Backlog 0: libevent must not listen() again.  Our sockets listen
+	 * with --backlog already; passed ones keep the manager's Backlog=.
+	 */
 	l->evl = evconnlistener_new(srv->base, listener_accept, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l->evl == NULL)
 		goto fail;
 	evconnlistener_set_error_cb(l->evl, listener_error);
@@ -127,11 +134,11 @@ listener_add(struct server *srv, int fd, const char *name,
 		    fdname);
 	else
 		log_notice("listening on %s", name);
-	return 0;
+	return l;
 fail:
 	free(l);
 	close(fd);
-	return -1;
+	return NULL;
 }
 
 static const char *
@@ -157,13 +164,46 @@ listener_fail(const struct addr_spec *spec, const char *what, int err)
 	return EX_OSERR;
 }
 
-/* A socket file left by a dead server refuses connections: remove it. */
+/*
+ * -l X -l X, or an address a wildcard given before already takes: the
+ * kernel would say EADDRINUSE, as if another process held it.
+ */
+static int
+listener_taken(struct server *srv, const struct addr_spec *spec,
+    const struct sockaddr *sa, socklen_t len)
+{
+	char text[ADDR_TEXT_MAX], owner[ADDR_TEXT_MAX];
+	int dual = spec->kind == ADDR_ANY;
+	struct listener *l;
+
+	if (spec->proto == ADDR_UDP) {
+		if (!udp_clashes(srv, sa, len, dual, owner, sizeof(owner)))
+			return 0;
+	} else {
+		TAILQ_FOREACH(l, &srv->listeners, entry)
+			if (addr_clashes(evconnlistener_get_fd(l->evl), sa,
+			    len, dual))
+				break;
+		if (l == NULL)
+			return 0;
+		snprintf(owner, sizeof(owner), "%s", l->name);
+	}
+	log_at(LOG_ERR, fields_failed, "cannot listen on %s: echod already "
+	    "listens on %s", addr_spec_format(spec, text, sizeof(text)),
+	    owner);
+	return 1;
+}
+
+/*
+ * A socket file left by a dead server refuses connections: remove it.
+ * The probe never blocks: a live server with a full queue says EAGAIN.
+ */
 static int
 listener_unix_stale(const struct addr_spec *spec, const struct sockaddr_un *sun,
     socklen_t len)
 {
 	struct stat st;
-	int fd, rc;
+	int fd, rc, err;
 
 	if (spec->path[0] == '@' || lstat(spec->path, &st) == -1)
 		return 0;
@@ -171,18 +211,33 @@ listener_unix_stale(const struct addr_spec *spec, const struct sockaddr_un *sun,
 		errno = EEXIST;
 		return -1;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
 	rc = connect(fd, (const struct sockaddr *)sun, len);
+	err = errno;
 	close(fd);
-	if (rc == 0) {
+	if (rc == 0 || err == EAGAIN || err == EINPROGRESS) {
 		errno = EADDRINUSE;
 		return -1;
 	}
-	if (errno != ECONNREFUSED)
+	if (err != ECONNREFUSED)
 		return 0;
 	return unlink(spec->path);
+}
+
+/* Remembers the file bind() made, so that close removes only that one. */
+static int
+listener_unix_file(const struct addr_spec *spec, struct listener_file *f)
+{
+	struct stat st;
+
+	if (lstat(spec->path, &st) == -1)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s", spec->path);
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	return 0;
 }
 
 static int
@@ -190,26 +245,40 @@ listener_open_unix(struct server *srv, const struct addr_spec *spec)
 {
 	struct sockaddr_un sun;
 	socklen_t len = addr_unix_sockaddr(spec, &sun);
+	struct listener_file file;
 	char name[ADDR_TEXT_MAX];
-	int fd;
+	const char *step = "bind";
+	int fd, made = 0, abstract = spec->path[0] == '@';
 
+	if (listener_taken(srv, spec, (struct sockaddr *)&sun, len))
+		return EX_USAGE;
 	if (listener_unix_stale(spec, &sun, len) == -1)
 		return listener_fail(spec, "existing file", errno);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return listener_fail(spec, "socket", errno);
-	if (bind(fd, (struct sockaddr *)&sun, len) == -1 ||
-	    listen(fd, (int)srv->conf->backlog) == -1) {
+	if (bind(fd, (struct sockaddr *)&sun, len) == -1)
+		goto fail;
+	made = !abstract;
+	step = "stat";
+	if (!abstract && listener_unix_file(spec, &file) == -1)
+		goto fail;
+	step = "listen";
+	if (listen(fd, (int)srv->conf->backlog) == -1)
+		goto fail;
+	addr_spec_format(spec, name, sizeof(name));
+	if (listener_add(srv, fd, name, abstract ? NULL : &file, NULL) == NULL)
+		return listener_fail(spec, "listener", errno);
+	return 0;
+fail:
+	{
 		int err = errno;
 
 		close(fd);
-		return listener_fail(spec, "bind", err);
+		if (made)
+			unlink(spec->path);
+		return listener_fail(spec, step, err);
 	}
-	addr_spec_format(spec, name, sizeof(name));
-	if (listener_add(srv, fd, name,
-	    spec->path[0] == '@' ? NULL : spec->path, NULL) == -1)
-		return listener_fail(spec, "listener", errno);
-	return 0;
 }
 
 static int
@@ -241,7 +310,7 @@ listener_open_inet(struct server *srv, const struct addr_spec *spec,
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		goto fail;
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
-	if (listener_add(srv, fd, name, NULL, NULL) == -1)
+	if (listener_add(srv, fd, name, NULL, NULL) == NULL)
 		return listener_fail(spec, "listener", errno);
 	return 0;
 fail:
@@ -255,6 +324,17 @@ fail:
 }
 
 static int
+listener_open_ai(struct server *srv, const struct addr_spec *spec,
+    const struct addrinfo *ai)
+{
+	if (listener_taken(srv, spec, ai->ai_addr, ai->ai_addrlen))
+		return EX_USAGE;
+	if (spec->proto == ADDR_UDP)
+		return udp_open(srv, spec, ai) == -1 ? EX_OSERR : 0;
+	return listener_open_inet(srv, spec, ai);
+}
+
+static int
 listener_open_spec(struct server *srv, const struct addr_spec *spec)
 {
 	struct addrinfo *res, *ai;
@@ -263,15 +343,13 @@ listener_open_spec(struct server *srv, const struct addr_spec *spec)
 
 	if (spec->kind == ADDR_UNIX)
 		return listener_open_unix(srv, spec);
-	if (spec->proto == ADDR_UDP)
-		return udp_open(srv, spec);
 	if (addr_resolve(spec, 1, &res, why, sizeof(why)) == -1) {
 		log_err("cannot listen on %s: %s",
 		    addr_spec_format(spec, text, sizeof(text)), why);
 		return EX_USAGE;
 	}
 	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next)
-		rc = listener_open_inet(srv, spec, ai);
+		rc = listener_open_ai(srv, spec, ai);
 	freeaddrinfo(res);
 	return rc;
 }
@@ -290,7 +368,7 @@ listener_adopt(struct server *srv, int fd, const char *fdname)
 
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_DGRAM, -1) > 0 &&
 	    sd_is_socket_unix(fd, SOCK_DGRAM, -1, NULL, 0) <= 0)
-		return udp_adopt(srv, fd, fdname);
+		return udp_adopt(srv, fd, fdname) == -1 ? EX_OSERR : 0;
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
@@ -307,7 +385,7 @@ listener_adopt(struct server *srv, int fd, const char *fdname)
 		return EX_OSERR;
 	}
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
-	if (listener_add(srv, fd, name, NULL, fdname) == -1) {
+	if (listener_add(srv, fd, name, NULL, fdname) == NULL) {
 		log_at(LOG_ERR, fields_failed, "cannot serve passed socket %s: "
 		    "out of memory", name);
 		return EX_OSERR;
@@ -401,6 +479,21 @@ listener_resume(struct server *srv, unsigned reason)
 		listener_update(srv);
 }
 
+/*
+ * The path may name another server's socket by now (ours was removed and
+ * it bound there): remove the file only if it is still the one we made.
+ */
+static void
+listener_unlink(const struct listener_file *f)
+{
+	struct stat st;
+
+	if (f->path[0] == '\0' || lstat(f->path, &st) == -1 ||
+	    st.st_dev != f->dev || st.st_ino != f->ino)
+		return;
+	unlink(f->path);
+}
+
 void
 listener_close_all(struct server *srv)
 {
@@ -411,8 +504,7 @@ listener_close_all(struct server *srv)
 			continue;
 		evconnlistener_free(l->evl);
 		l->evl = NULL;
-		if (l->unlink_path[0] != '\0')
-			unlink(l->unlink_path);
+		listener_unlink(&l->file);
 	}
 }
 

@@ -3,6 +3,7 @@
 #define ECHOD_LISTENER_H
 
 #include <sys/queue.h>
+#include <sys/types.h>
 
 #include <event2/listener.h>
 
@@ -10,13 +11,20 @@
 
 struct server;
 
+/* A Unix socket file echod made: the inode, so it removes only that one. */
+struct listener_file {
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t			 dev;
+	ino_t			 ino;
+};
+
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 	struct server		*srv;
 	struct evconnlistener	*evl;
 	char			 name[ADDR_TEXT_MAX];	/* the bound address */
 	char			 fdname[64];	/* systemd's name, if passed */
-	char			 unlink_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct listener_file	 file;		/* path "" if none */
 };
 
 /*
@@ -32,7 +40,7 @@ void	listener_pause(struct server *srv, unsigned reason);
 void	listener_resume(struct server *srv, unsigned reason);
 /*
  * Stops listening: closes every socket and removes the Unix socket files
- * echod made.  The structs stay (connections name their listener) until
+ * echod made (if they are still the ones it made).  The structs stay (connections name their listener) until
  * listener_free_all().
  */
 void	listener_close_all(struct server *srv);

@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,7 +26,6 @@ struct udp_listener {
 	struct server		*srv;
 	struct event		*ev;
 	int			 fd;
-	int			 passed;
 	char			 name[ADDR_TEXT_MAX];
 	size_t			 bufsize;	/* --max-datagram + 1 */
 	uint8_t			*bufs;		/* UDP_BATCH buffers */
@@ -215,7 +213,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-udp_add(struct server *srv, int fd, int passed, const char *fdname)
+udp_add(struct server *srv, int fd, const char *fdname)
 {
 	/* Zeroed: clang-analyzer cannot see getsockname fill it. */
 	struct sockaddr_storage ss = { 0 };
@@ -228,7 +226,6 @@ udp_add(struct server *srv, int fd, int passed, const char *fdname)
 		goto fail;
 	u->srv = srv;
 	u->fd = fd;
-	u->passed = passed;
 	u->bufsize = srv->conf->max_datagram + 1;
 	u->bufs = malloc(u->bufsize * UDP_BATCH);
 	if (u->bufs == NULL || getsockname(fd, (struct sockaddr *)&ss,
@@ -265,16 +262,16 @@ fail:
 int
 udp_adopt(struct server *srv, int fd, const char *fdname)
 {
-	if (udp_add(srv, fd, 1, fdname) == -1) {
+	if (udp_add(srv, fd, fdname) == -1) {
 		log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot serve passed "
 		    "datagram socket %d (name %s)", fd, fdname);
-		return EX_OSERR;
+		return -1;
 	}
 	return 0;
 }
 
-static int
-udp_open_one(struct server *srv, const struct addr_spec *spec,
+int
+udp_open(struct server *srv, const struct addr_spec *spec,
     const struct addrinfo *ai)
 {
 	char text[ADDR_TEXT_MAX];
@@ -289,7 +286,7 @@ udp_open_one(struct server *srv, const struct addr_spec *spec,
 		goto fail;
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
 		goto fail;
-	if (udp_add(srv, fd, 0, NULL) == -1) {
+	if (udp_add(srv, fd, NULL) == -1) {
 		fd = -1;
 		goto fail;
 	}
@@ -301,25 +298,22 @@ fail:
 	addr_spec_format(spec, text, sizeof(text));
 	errno = err;
 	log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot listen on %s", text);
-	return EX_OSERR;
+	return -1;
 }
 
 int
-udp_open(struct server *srv, const struct addr_spec *spec)
+udp_clashes(const struct server *srv, const struct sockaddr *sa,
+    socklen_t len, int dual, char *owner, size_t ownerlen)
 {
-	struct addrinfo *res, *ai;
-	char why[256], text[ADDR_TEXT_MAX];
-	int rc = 0;
+	const struct udp_listener *u;
 
-	if (addr_resolve(spec, 1, &res, why, sizeof(why)) == -1) {
-		log_err("cannot listen on %s: %s",
-		    addr_spec_format(spec, text, sizeof(text)), why);
-		return EX_USAGE;
+	TAILQ_FOREACH(u, &srv->udp, entry) {
+		if (u->fd != -1 && addr_clashes(u->fd, sa, len, dual)) {
+			snprintf(owner, ownerlen, "%s", u->name);
+			return 1;
+		}
 	}
-	for (ai = res; ai != NULL && rc == 0; ai = ai->ai_next)
-		rc = udp_open_one(srv, spec, ai);
-	freeaddrinfo(res);
-	return rc;
+	return 0;
 }
 
 size_t

@@ -27,10 +27,20 @@ struct udp_stats {
 
 struct udp_listener;
 
-/* Opens a udp: --listen address; returns 0 or an exit status. */
-int	udp_open(struct server *srv, const struct addr_spec *spec);
-/* Serves a datagram socket systemd passed; returns 0 or an exit status. */
+/*
+ * Binds one resolved address of a udp: --listen and serves it; returns 0,
+ * or -1 after logging why.
+ */
+int	udp_open(struct server *srv, const struct addr_spec *spec,
+	    const struct addrinfo *ai);
+/* Serves a datagram socket systemd passed; returns 0, or -1 after logging. */
 int	udp_adopt(struct server *srv, int fd, const char *fdname);
+/*
+ * Whether a UDP listener already takes sa (see addr_clashes); if so, its
+ * name goes into owner.
+ */
+int	udp_clashes(const struct server *srv, const struct sockaddr *sa,
+	    socklen_t len, int dual, char *owner, size_t ownerlen);
 size_t	udp_count(const struct server *srv);
 /* Adds every UDP listener's counters to *sum. */
 void	udp_stats_sum(const struct server *srv, struct udp_stats *sum);

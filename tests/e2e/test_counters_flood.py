@@ -8,7 +8,8 @@ import os
 import signal
 import time
 
-from echodtest import Echod, run, scaled
+from echodtest import Echod
+from harness import run
 
 # The flood lasts FLOOD seconds (at most SIGNALS signals).
 FLOOD = 2.0

@@ -9,7 +9,8 @@ exits 0, removing the file.
 import os
 import signal
 
-from echodtest import Echod, run, tempdir
+from echodtest import Echod
+from harness import run, tempdir
 
 
 def echo(s, data):

@@ -1,6 +1,7 @@
 """Addresses as echod prints them ("127.0.0.1:N", "[::1]:N", "udp:...",
 "unix:/path", "unix:@abstract"), and the loopback facts tests depend on."""
 import socket
+import subprocess
 
 
 def parse_addr(text):
@@ -51,3 +52,15 @@ def peer_name(sock):
     """How echod names the peer of TCP client socket sock in its log."""
     host, port = sock.getsockname()[:2]
     return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+
+
+def listen_queue(local, unix=False):
+    """The listen queue (backlog) of the listener at local ("127.0.0.1:N"
+    or a Unix path), as `ss -l` shows it: Send-Q of a listening socket."""
+    out = subprocess.run(["ss", "-Hln", "-x" if unix else "-t"],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if local in f:
+            return int(f[f.index(local) - 1])
+    raise AssertionError("ss does not show %s:\n%s" % (local, out))
