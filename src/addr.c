@@ -137,18 +137,52 @@ addr_resolve(const struct addr_spec *spec, int passive, struct addrinfo **res,
 	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
 	if (spec->kind == ADDR_IPV6)
 		hints.ai_flags |= AI_NUMERICHOST;
-	if (spec->kind == ADDR_ANY) {
-		/* One socket for both families: IPV6_V6ONLY is cleared on bind. */
+	/*
+	 * Listening, "*" is one socket for both families (IPV6_V6ONLY is
+	 * cleared on bind); connecting, it is this host: both loopbacks.
+	 */
+	if (spec->kind == ADDR_ANY)
+		host = NULL;
+	if (spec->kind == ADDR_ANY && passive)
 		hints.ai_family = AF_INET6;
-		hints.ai_flags |= AI_PASSIVE;
-		host = passive ? NULL : "::1";
-	}
 	snprintf(port, sizeof(port), "%u", spec->port);
 	rc = getaddrinfo(host, port, &hints, res);
 	if (rc != 0) {
 		snprintf(why, whylen, "%s", gai_strerror(rc));
 		return -1;
 	}
+	return 0;
+}
+
+int
+addr_from_host(const char *host, unsigned port, enum addr_proto proto,
+    struct addr_spec *spec, char *why, size_t whylen)
+{
+	struct in6_addr in6;
+	size_t len = strlen(host);
+
+	memset(spec, 0, sizeof(*spec));
+	spec->proto = proto;
+	spec->kind = ADDR_HOST;
+	spec->port = (uint16_t)port;
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len == 0)
+		return addr_fail(why, whylen, "empty host");
+	if (len > ADDR_HOST_MAX)
+		return addr_fail(why, whylen, "host name too long");
+	if (port > 65535)
+		return addr_fail(why, whylen,
+		    "port must be a number from 0 to 65535");
+	memcpy(spec->host, host, len);
+	spec->host[len] = '\0';
+	if (strchr(spec->host, ':') == NULL)
+		return 0;
+	if (inet_pton(AF_INET6, spec->host, &in6) != 1)
+		return addr_fail(why, whylen, "bad IPv6 address");
+	spec->kind = ADDR_IPV6;
 	return 0;
 }
 

@@ -4,7 +4,9 @@
  *   [tcp:|udp:]HOST:PORT     a name or IPv4 literal; a name means every
  *                            address it resolves to
  *   [tcp:|udp:][V6]:PORT     an IPv6 literal
- *   [tcp:|udp:]*:PORT        every address (one dual-stack socket)
+ *   [tcp:|udp:]*:PORT        listening: every address (one dual-stack
+ *                            socket); connecting: this host, over both
+ *                            loopbacks ([::1] and 127.0.0.1)
  *   [tcp:|udp:]PORT          the same as *:PORT
  *   unix:PATH                a Unix stream socket; unix:@NAME is abstract
  *
@@ -50,6 +52,14 @@ struct addr_spec {
  */
 int	addr_parse(const char *text, struct addr_spec *spec, char *why,
 	    size_t whylen);
+
+/*
+ * A spec from a host and a port given apart, as monitoring plugins take
+ * them (-H, -p): host is a name, an IPv4 address, or an IPv6 address with
+ * or without brackets.  -1 with a reason in why.
+ */
+int	addr_from_host(const char *host, unsigned port, enum addr_proto proto,
+	    struct addr_spec *spec, char *why, size_t whylen);
 
 /*
  * Resolves a parsed spec into socket addresses, for binding (passive) or

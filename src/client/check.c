@@ -2,11 +2,12 @@
  * check.c - the health check: connect, send each part as its own write,
  * half-close, read to EOF, and compare what came back with what was sent.
  * Over udp: each part is a datagram, and each must come back whole.
+ * check_run resolves the address, builds the payload and runs the checks,
+ * all under one deadline (--timeout).
  */
 #include "config.h"
 
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -16,22 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 
-#include "client.h"
+#include "check.h"
 #include "log.h"
-#include "pattern.h"
 
-#define CHECK_STDIN_MAX	(64U << 20)	/* what stdin may hold */
 #define CHECK_PREVIEW	40		/* bytes of data shown by -v */
-#define CHECK_DGRAM_MAX	65507U		/* the most a UDP datagram holds */
-
-struct payload {
-	struct iovec	*parts;		/* each sent as its own write */
-	size_t		 nparts;
-	unsigned char	*all;		/* the parts back to back */
-	size_t		 len;
-};
 
 struct check {
 	struct event_base	*base;
@@ -41,18 +33,20 @@ struct check {
 	uint64_t		 timeout_ms;
 	int			 fd;
 	struct event		*rev, *wev, *timer;
-	int			 last_err;
 	int			 dgram;		/* udp: */
 	int			 connected, half_closed, done;
+	int			 corrupt;	/* the echo differed */
 	size_t			 part, part_off, tx, rx;
 	size_t			 rx_part;	/* udp: datagrams back */
 	uint64_t		 t0, elapsed_us;
 	char			 peer[ADDR_TEXT_MAX];
+	char			 tried[512];	/* addresses refused so far */
 	char			*reason;	/* set on failure */
 	size_t			 reasonlen;
 };
 
 static void check_try(struct check *);
+static void check_refused(struct check *, int);
 static void check_datagram(struct check *, const unsigned char *, size_t);
 
 /* Printable text for -v: the first CHECK_PREVIEW bytes, escaped. */
@@ -117,6 +111,7 @@ check_eof(struct check *c)
 	char t[32];
 
 	if (c->rx < c->pl->len) {
+		c->corrupt = 1;
 		check_fail(c, "%s closed the connection after echoing %zu of "
 		    "%zu bytes", c->peer, c->rx, c->pl->len);
 		return;
@@ -159,12 +154,14 @@ check_readable(evutil_socket_t fd, short what, void *arg)
 	want = c->pl->len - c->rx;
 	cmp = (size_t)n < want ? (size_t)n : want;
 	if ((d = check_diff(c->pl->all + c->rx, buf, cmp)) < cmp) {
+		c->corrupt = 1;
 		check_fail(c, "echo differs at byte %zu of %zu: sent 0x%02x, "
 		    "got 0x%02x", c->rx + d, c->pl->len, c->pl->all[c->rx + d],
 		    buf[d]);
 		return;
 	}
 	if ((size_t)n > want) {
+		c->corrupt = 1;
 		check_fail(c, "%s sent %zu bytes more than the %zu it was sent",
 		    c->peer, (size_t)n - want, c->pl->len);
 		return;
@@ -183,11 +180,13 @@ check_datagram(struct check *c, const unsigned char *buf, size_t n)
 	log_info("received datagram %zu of %zu: %zu bytes: %s", c->rx_part + 1,
 	    c->pl->nparts, n, check_preview(buf, n, pv, sizeof(pv)));
 	if (n != iov->iov_len) {
+		c->corrupt = 1;
 		check_fail(c, "datagram %zu of %zu came back with %zu bytes, "
 		    "not %zu", c->rx_part + 1, c->pl->nparts, n, iov->iov_len);
 		return;
 	}
 	if ((d = check_diff(iov->iov_base, buf, n)) < n) {
+		c->corrupt = 1;
 		check_fail(c, "datagram %zu of %zu differs at byte %zu: sent "
 		    "0x%02x, got 0x%02x", c->rx_part + 1, c->pl->nparts, d,
 		    ((unsigned char *)iov->iov_base)[d], buf[d]);
@@ -237,6 +236,7 @@ check_send(struct check *c)
 {
 	char pv[CHECK_PREVIEW * 4 + 8];
 	const struct iovec *iov;
+	int err;
 
 	for (; c->part < c->pl->nparts; c->part++, c->part_off = 0) {
 		iov = &c->pl->parts[c->part];
@@ -259,8 +259,13 @@ check_send(struct check *c)
 	log_info("sent %zu bytes; closing the sending side, waiting for the "
 	    "response", c->tx);
 	if (shutdown(c->fd, SHUT_WR) == -1) {
-		check_fail(c, "%s: %s while half-closing", c->peer,
-		    target_strerror(errno));
+		err = errno;
+		/* A reset after the last write leaves nothing to shut down. */
+		if (err == ENOTCONN)
+			err = ECONNRESET;
+		check_fail(c, "%s: %s after sending %zu of %zu bytes, at the "
+		    "half-close", c->peer, target_strerror(err), c->tx,
+		    c->pl->len);
 	}
 }
 
@@ -277,10 +282,9 @@ check_writable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if ((err = target_connect_error(fd)) != 0) {
-		log_info("%s: %s", c->peer, target_strerror(err));
-		c->last_err = err;
+		check_refused(c, err);
 		check_close(c);
-		c->ai = c->ai->ai_next;
+		c->ai = target_next(c->target, c->ai);
 		check_try(c);
 		return;
 	}
@@ -291,19 +295,29 @@ check_writable(evutil_socket_t fd, short what, void *arg)
 	check_send(c);
 }
 
+/* Notes an address that would not have us, for the message if none will. */
+static void
+check_refused(struct check *c, int err)
+{
+	size_t n = strlen(c->tried);
+
+	log_info("%s: %s", c->peer, target_strerror(err));
+	snprintf(c->tried + n, sizeof(c->tried) - n, "%s%s: %s",
+	    n > 0 ? ", " : "", c->peer, target_strerror(err));
+}
+
 /* Connects to the current address, or the next one that will have us. */
 static void
 check_try(struct check *c)
 {
 	int pending;
 
-	for (; c->ai != NULL; c->ai = c->ai->ai_next) {
+	for (; c->ai != NULL; c->ai = target_next(c->target, c->ai)) {
 		target_format(c->ai, c->peer, sizeof(c->peer));
 		log_info("connecting to %s", c->peer);
 		c->fd = target_connect(c->ai, &pending);
 		if (c->fd == -1) {
-			c->last_err = errno;
-			log_info("%s: %s", c->peer, target_strerror(errno));
+			check_refused(c, errno);
 			continue;
 		}
 		c->dgram = c->ai->ai_socktype == SOCK_DGRAM;
@@ -321,7 +335,7 @@ check_try(struct check *c)
 			check_writable(c->fd, EV_WRITE, c);
 		return;
 	}
-	check_fail(c, "%s: %s", c->target->name, target_strerror(c->last_err));
+	check_fail(c, "%s", c->tried);
 }
 
 static void
@@ -348,7 +362,10 @@ check_timeout(evutil_socket_t fd, short what, void *arg)
 		    "%zu bytes back, no EOF)", t, c->peer, c->rx, c->pl->len);
 }
 
-/* One check, ending by deadline_us; 0 and the time taken, or -1. */
+/*
+ * One check, ending by deadline_us: 0 and the time taken; -1 when it
+ * failed (refused, reset, timeout); -2 when the echo differed.
+ */
 static int
 check_once(struct event_base *base, const struct client_conf *conf,
     const struct target *target, const struct payload *pl,
@@ -386,115 +403,125 @@ check_once(struct event_base *base, const struct client_conf *conf,
 	check_close(&c);
 	event_free(c.timer);
 	*elapsed_us = c.elapsed_us;
-	return reason[0] == '\0' ? 0 : -1;
-}
-
-/* A payload of one part that owns buf. */
-static void
-payload_single(struct payload *pl, unsigned char *buf, size_t len)
-{
-	pl->all = buf;
-	pl->len = len;
-	pl->parts[0].iov_base = buf;
-	pl->parts[0].iov_len = len;
-	pl->nparts = 1;
-}
-
-static int
-payload_stdin(struct payload *pl, char *why, size_t whylen)
-{
-	unsigned char *buf;
-	size_t len = 0;
-	ssize_t n;
-
-	if ((buf = malloc(CHECK_STDIN_MAX + 1)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return -1;
-	}
-	while ((n = read(STDIN_FILENO, buf + len, CHECK_STDIN_MAX + 1 - len))
-	    != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(why, whylen, "reading stdin: %s",
-			    strerror(errno));
-			goto fail;
-		}
-		len += (size_t)n;
-		if (len > CHECK_STDIN_MAX) {
-			snprintf(why, whylen, "stdin holds more than %u MiB",
-			    CHECK_STDIN_MAX >> 20);
-			goto fail;
-		}
-	}
-	payload_single(pl, buf, len);
-	return 0;
-fail:
-	free(buf);
-	return -1;
-}
-
-/* The MESSAGE operands, each a part, back to back in all. */
-static int
-payload_messages(struct payload *pl, char **messages, int n)
-{
-	size_t i, len = 0;
-
-	for (i = 0; i < (size_t)n; i++)
-		len += strlen(messages[i]);
-	if ((pl->all = malloc(len + 1)) == NULL)
-		return -1;
-	for (i = 0; i < (size_t)n; i++) {
-		pl->parts[i].iov_base = pl->all + pl->len;
-		pl->parts[i].iov_len = strlen(messages[i]);
-		memcpy(pl->all + pl->len, messages[i], pl->parts[i].iov_len);
-		pl->len += pl->parts[i].iov_len;
-	}
-	pl->nparts = (size_t)n;
-	return 0;
-}
-
-/* MESSAGE operands, else --size bytes of pattern, else stdin. */
-static int
-payload_build(const struct client_conf *conf, char **messages, int n,
-    struct payload *pl, char *why, size_t whylen)
-{
-	unsigned char *buf;
-	uint64_t size = conf->size;
-	size_t i;
-
-	memset(pl, 0, sizeof(*pl));
-	if ((pl->parts = calloc(n > 0 ? (size_t)n : 1,
-	    sizeof(*pl->parts))) == NULL)
-		goto nomem;
-	if (n > 0 && payload_messages(pl, messages, n) == -1)
-		goto nomem;
-	if (n > 0)
+	if (reason[0] == '\0')
 		return 0;
-	if (size == CLIENT_UNSET && !isatty(STDIN_FILENO))
-		return payload_stdin(pl, why, whylen);
-	if (size == CLIENT_UNSET)
-		size = CLIENT_SIZE_DEFAULT;
-	if ((buf = malloc(size)) == NULL)
-		goto nomem;
-	for (i = 0; i < size; i++)
-		buf[i] = pattern_byte(i);
-	payload_single(pl, buf, size);
-	return 0;
-nomem:
-	snprintf(why, whylen, "out of memory");
-	return -1;
+	return c.corrupt ? -2 : -1;
 }
 
 static void
-payload_free(struct payload *pl)
+check_expire(evutil_socket_t fd, short what, void *arg)
 {
-	free(pl->parts);
-	free(pl->all);
+	int *expired = arg;
+
+	(void)fd;
+	(void)what;
+	*expired = 1;
+}
+
+int
+check_wait(struct event_base *base, const int *done, uint64_t deadline_us)
+{
+	struct event *timer;
+	struct timeval tv;
+	uint64_t now = clock_monotonic_us(), left;
+	int expired = 0;
+
+	left = deadline_us > now ? deadline_us - now : 0;
+	tv.tv_sec = (time_t)(left / 1000000);
+	tv.tv_usec = (suseconds_t)(left % 1000000);
+	if ((timer = evtimer_new(base, check_expire, &expired)) == NULL)
+		return -1;
+	evtimer_add(timer, &tv);
+	while (!*done && !expired && event_base_loop(base, EVLOOP_ONCE) == 0)
+		;
+	event_free(timer);
+	return *done ? 0 : -1;
+}
+
+/* Resolves spec into t by deadline_us; -1 with the reason in sum. */
+static int
+check_resolve(struct event_base *base, struct evdns_base **dns,
+    const struct client_conf *conf, const struct addr_spec *spec,
+    struct target *t, uint64_t deadline_us, struct check_summary *sum)
+{
+	int family = conf->ipv4 ? AF_INET : conf->ipv6 ? AF_INET6 : AF_UNSPEC;
+	char tt[32];
+
+	memset(t, 0, sizeof(*t));
+	addr_spec_format(spec, t->name, sizeof(t->name));
+	if (spec->kind == ADDR_HOST && (*dns = evdns_base_new(base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	    EVDNS_BASE_DISABLE_WHEN_INACTIVE)) == NULL) {
+		snprintf(sum->reason, sizeof(sum->reason), "%s: cannot start "
+		    "the resolver", t->name);
+		return -1;
+	}
+	if (spec->kind == ADDR_HOST)
+		log_info("resolving %s", spec->host);
+	if (target_resolve_start(t, *dns, spec, family) == -1) {
+		snprintf(sum->reason, sizeof(sum->reason), "%s: cannot start "
+		    "resolving it", t->name);
+		return -1;
+	}
+	if (check_wait(base, &t->resolved, deadline_us) == -1) {
+		target_resolve_cancel(t);
+		snprintf(sum->reason, sizeof(sum->reason), "timeout after %s "
+		    "resolving %s", format_duration_us(conf->timeout_ms * 1000,
+		    tt, sizeof(tt)), spec->host);
+		return -1;
+	}
+	if (t->why[0] != '\0') {
+		snprintf(sum->reason, sizeof(sum->reason), "%s: cannot resolve "
+		    "it: %s", t->name, t->why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The pause between checks, cut short by the deadline; -1 when it came. */
+static int
+check_pause(struct event_base *base, uint64_t interval_ms, uint64_t deadline)
+{
+	static const int never = 0;
+	uint64_t until = clock_monotonic_us() + interval_ms * 1000;
+
+	check_wait(base, &never, until < deadline ? until : deadline);
+	return clock_monotonic_us() >= deadline ? -1 : 0;
+}
+
+/* Checks one after another, over TCP, unix, or udp: with MESSAGE parts. */
+static void
+check_rounds(struct event_base *base, const struct client_conf *conf,
+    const struct target *target, const struct payload *pl,
+    uint64_t deadline, struct check_summary *sum)
+{
+	char reason[sizeof(sum->reason) - 32];
+	uint64_t i, us;
+	int rc;
+
+	for (i = 0; i < sum->count; i++) {
+		if (i > 0 && check_pause(base, conf->interval_ms, deadline) == -1)
+			break;
+		rc = check_once(base, conf, target, pl, deadline, &us, reason,
+		    sizeof(reason));
+		if (rc == 0) {
+			verdict_add(sum, us);
+			continue;
+		}
+		if (sum->reason[0] == '\0' && sum->count > 1)
+			snprintf(sum->reason, sizeof(sum->reason),
+			    "check %llu of %llu: %s", (unsigned long long)i + 1,
+			    (unsigned long long)sum->count, reason);
+		else if (sum->reason[0] == '\0')
+			snprintf(sum->reason, sizeof(sum->reason), "%s", reason);
+		sum->corrupt = rc == -2;
+		if (rc == -2 || clock_monotonic_us() >= deadline)
+			break;
+	}
 }
 
 static int
-payload_too_big(const struct payload *pl)
+check_dgrams_too_big(const struct payload *pl)
 {
 	size_t i;
 
@@ -504,84 +531,57 @@ payload_too_big(const struct payload *pl)
 	return 0;
 }
 
-/* Applies -w and -c to the mean time of the checks that passed. */
-static void
-check_thresholds(const struct client_conf *conf, struct check_summary *sum)
-{
-	uint64_t mean_us = sum->sum_us / sum->checks;
-
-	if (conf->critical_ms != CLIENT_UNSET &&
-	    mean_us > conf->critical_ms * 1000)
-		sum->state = STATE_CRITICAL;
-	else if (conf->warning_ms != CLIENT_UNSET &&
-	    mean_us > conf->warning_ms * 1000)
-		sum->state = STATE_WARNING;
-	else
-		sum->state = STATE_OK;
-}
-
 int
-check_run(const struct client_conf *conf, const struct target *target,
+check_run(const struct client_conf *conf, const struct addr_spec *spec,
     char **messages, int nmessages, struct check_summary *sum, char *why,
     size_t whylen)
 {
-	struct event_base *base = NULL;
+	struct event_base *base;
+	struct evdns_base *dns = NULL;
+	struct target target;
 	struct payload pl;
-	struct timespec ts;
-	uint64_t i, count, deadline, us;
-	char reason[sizeof(sum->reason) - 32];
+	uint64_t deadline = clock_monotonic_us() + conf->timeout_ms * 1000;
+	int rc = 0, probe = spec->proto == ADDR_UDP && nmessages == 0;
 
 	memset(sum, 0, sizeof(*sum));
+	memset(&target, 0, sizeof(target));
+	memset(&pl, 0, sizeof(pl));
 	why[0] = '\0';
-	if (payload_build(conf, messages, nmessages, &pl, why, whylen) == -1) {
-		payload_free(&pl);
-		return -1;
-	}
-	if (target_first(target)->ai_socktype == SOCK_DGRAM &&
-	    payload_too_big(&pl)) {
-		snprintf(why, whylen, "a UDP datagram holds at most %u bytes",
-		    CHECK_DGRAM_MAX);
-		payload_free(&pl);
-		return -1;
-	}
+	sum->state = STATE_CRITICAL;
+	sum->count = conf->count == CLIENT_UNSET ? 1 : conf->count;
 	if ((base = event_base_new()) == NULL) {
 		snprintf(why, whylen, "cannot create an event loop");
-		payload_free(&pl);
 		return -1;
 	}
-	count = conf->count == CLIENT_UNSET ? 1 : conf->count;
-	sum->bytes = pl.len;
-	sum->state = STATE_CRITICAL;
-	deadline = clock_monotonic_us() + conf->timeout_ms * 1000;
-	for (i = 0; i < count; i++) {
-		if (i > 0) {
-			ts.tv_sec = (time_t)(conf->interval_ms / 1000);
-			ts.tv_nsec = (long)(conf->interval_ms % 1000) * 1000000;
-			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-				;
-		}
-		if (check_once(base, conf, target, &pl, deadline, &us, reason,
-		    sizeof(reason)) == -1) {
-			if (count > 1)
-				snprintf(sum->reason, sizeof(sum->reason),
-				    "check %llu of %llu: %s",
-				    (unsigned long long)i + 1,
-				    (unsigned long long)count, reason);
-			else
-				snprintf(sum->reason, sizeof(sum->reason), "%s",
-				    reason);
+	if (!probe) {
+		rc = payload_build(base, conf, messages, nmessages, deadline,
+		    &pl, why, whylen);
+		if (rc == 1)
+			snprintf(sum->reason, sizeof(sum->reason), "%s", why);
+		if (rc != 0)
 			goto out;
-		}
-		if (sum->checks == 0 || us < sum->min_us)
-			sum->min_us = us;
-		if (us > sum->max_us)
-			sum->max_us = us;
-		sum->sum_us += us;
-		sum->checks++;
+		sum->bytes = pl.len;
 	}
-	check_thresholds(conf, sum);
+	if (spec->proto == ADDR_UDP && check_dgrams_too_big(&pl)) {
+		snprintf(why, whylen, "a UDP datagram holds at most %u bytes",
+		    CHECK_DGRAM_MAX);
+		rc = -1;
+		goto out;
+	}
+	if (check_resolve(base, &dns, conf, spec, &target, deadline,
+	    sum) == -1)
+		goto out;
+	if (probe)
+		probe_run(base, conf, &target, deadline, sum);
+	else
+		check_rounds(base, conf, &target, &pl, deadline, sum);
+	verdict_state(conf, sum);
 out:
-	event_base_free(base);
+	rc = rc == -1 ? -1 : 0;
+	target_free(&target);
 	payload_free(&pl);
-	return 0;
+	if (dns != NULL)
+		evdns_base_free(dns, 0);
+	event_base_free(base);
+	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "histogram.h"
+#include "range.h"
 #include "target.h"
 
 /* Exit statuses, in the monitoring-plugin convention. */
@@ -23,6 +24,7 @@
 #define CLIENT_SIZE_DEFAULT 64		/* --size when none is given */
 #define BENCH_UDP_SEQ	8		/* udp: bench: a sequence number first */
 #define BENCH_DGRAM_MAX	65507		/* the most a UDP datagram holds */
+#define CLIENT_CHECK_COUNT_MAX 1000000	/* --count of a health check */
 
 enum bench_mode {
 	BENCH_PINGPONG,
@@ -41,20 +43,34 @@ struct client_conf {
 	uint64_t	 size;		/* CLIENT_UNSET: not given */
 	uint64_t	 count;		/* CLIENT_UNSET: not given */
 	uint64_t	 interval_ms;
-	uint64_t	 warning_ms;	/* CLIENT_UNSET: no threshold */
-	uint64_t	 critical_ms;	/* CLIENT_UNSET: no threshold */
+	const char	*warning_arg;	/* -w as typed; NULL: none */
+	const char	*critical_arg;
+	struct threshold warn, crit;	/* parsed from them */
 	uint64_t	 timeout_ms;
+	const char	*host;		/* -H; NULL: ADDR is an operand */
+	uint64_t	 port;		/* -p */
+	int		 udp;		/* -u */
+	int		 ipv4, ipv6;	/* -4, -6 */
 	int		 verbose;
 	char		 addr_text[ADDR_TEXT_MAX];	/* as typed */
 };
 
-/* What a check (or --count checks) found; report_check prints it. */
+/*
+ * What a check (or --count checks, or a UDP probe's datagrams) found;
+ * report_check prints it.
+ */
 struct check_summary {
 	int		 state;
-	char		 reason[512];	/* on CRITICAL: what failed */
-	uint64_t	 checks;	/* completed with a correct echo */
-	uint64_t	 bytes;		/* per check */
+	char		 reason[512];	/* the first failure, if any */
+	int		 corrupt;	/* an echo differed or fell short */
+	uint64_t	 count;		/* checks or datagrams due */
+	uint64_t	 checks;	/* of them, echoed exactly */
+	uint64_t	 duplicates;	/* datagrams echoed more than once */
+	uint64_t	 reordered;	/* echoed after a later one */
+	uint64_t	 bytes;		/* per check or datagram */
 	uint64_t	 min_us, max_us, sum_us;
+	double		 sumsq_us;	/* for the mean deviation */
+	char		 over[160];	/* which threshold set the state */
 };
 
 /* Why a bench connection ended before the test did. */
@@ -91,11 +107,12 @@ struct bench_result {
 };
 
 /*
- * Runs the check (--count times) against target and fills *sum.  The
- * payload is the MESSAGE operands, or stdin, or --size bytes of pattern.
- * Returns -1 with a reason in why for bad input (an UNKNOWN state).
+ * Resolves spec and runs the check (--count times) against it, all within
+ * --timeout, and fills *sum.  The payload is the MESSAGE operands ("-"
+ * for stdin), else --size bytes of pattern.  Returns -1 with a reason in
+ * why for bad input (an UNKNOWN state).
  */
-int	check_run(const struct client_conf *conf, const struct target *target,
+int	check_run(const struct client_conf *conf, const struct addr_spec *spec,
 	    char **messages, int nmessages, struct check_summary *sum,
 	    char *why, size_t whylen);
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
+#include "check.h"
 #include "units.h"
 
 static const char *const state_names[] = {
@@ -34,61 +34,80 @@ report_unknown(const char *why)
 	(void)fflush(stdout);	/* the exit status says UNKNOWN all the same */
 }
 
-/* A threshold in the perfdata: seconds, or nothing when not set. */
-static const char *
-report_threshold(uint64_t ms, char *buf, size_t len)
+/* Seconds, from microseconds, as perfdata writes them. */
+static double
+report_s(uint64_t us)
 {
-	if (ms == CLIENT_UNSET)
-		buf[0] = '\0';
-	else
-		snprintf(buf, len, "%g", (double)ms / 1000);
-	return buf;
+	return (double)us / 1e6;
 }
 
-static void
-report_over(const struct client_conf *conf, int state)
+/* One check: its time, or what failed. */
+static int
+report_single(const struct client_conf *conf, const struct check_summary *sum)
 {
-	uint64_t ms = state == STATE_CRITICAL ? conf->critical_ms :
-	    conf->warning_ms;
+	char w[64], c[64], t[32];
 
-	if (state == STATE_OK)
-		return;
-	printf(" (over the %s threshold of %g s)", state == STATE_CRITICAL ?
-	    "critical" : "warning", (double)ms / 1000);
+	if (sum->checks == 0 || sum->corrupt) {
+		printf("ECHO %s - %s\n", state_names[sum->state], sum->reason);
+		return sum->state;
+	}
+	printf("ECHO %s - %llu bytes echoed in %s%s | time=%.6fs;%s;%s;0 "
+	    "size=%lluB\n", state_names[sum->state],
+	    (unsigned long long)sum->bytes,
+	    format_duration_us(sum->sum_us, t, sizeof(t)), sum->over,
+	    report_s(sum->sum_us), range_format(&conf->warn.time, w, sizeof(w)),
+	    range_format(&conf->crit.time, c, sizeof(c)),
+	    (unsigned long long)sum->bytes);
+	return sum->state;
+}
+
+/* Repeated checks or a probe: ping's statistics, check_ping's perfdata. */
+static int
+report_probe(const struct client_conf *conf, const struct check_summary *sum)
+{
+	char w[64], c[64], loss[32], t[4][32];
+
+	range_number(verdict_loss(sum), loss, sizeof(loss));
+	printf("ECHO %s - %s%s%llu of %llu echoed, %s%% lost, %llu bytes each",
+	    state_names[sum->state], sum->reason,
+	    sum->reason[0] != '\0' ? "; " : "",
+	    (unsigned long long)sum->checks, (unsigned long long)sum->count,
+	    loss, (unsigned long long)sum->bytes);
+	if (sum->checks > 0)
+		printf(", rtt min/avg/max/mdev %s/%s/%s/%s",
+		    format_duration_us(sum->min_us, t[0], sizeof(t[0])),
+		    format_duration_us(verdict_mean_us(sum), t[1], sizeof(t[1])),
+		    format_duration_us(sum->max_us, t[2], sizeof(t[2])),
+		    format_duration_us(verdict_mdev_us(sum), t[3], sizeof(t[3])));
+	if (sum->duplicates > 0 || sum->reordered > 0)
+		printf(", %llu duplicated, %llu reordered",
+		    (unsigned long long)sum->duplicates,
+		    (unsigned long long)sum->reordered);
+	printf("%s |", sum->over);
+	if (sum->checks > 0)
+		printf(" rta=%.6fs;%s;%s;0", report_s(verdict_mean_us(sum)),
+		    range_format(&conf->warn.time, w, sizeof(w)),
+		    range_format(&conf->crit.time, c, sizeof(c)));
+	printf(" pl=%s%%;%s;%s;0;100", loss,
+	    range_format(&conf->warn.loss, w, sizeof(w)),
+	    range_format(&conf->crit.loss, c, sizeof(c)));
+	if (sum->checks > 0)
+		printf(" rtmin=%.6fs;;;0 rtmax=%.6fs;;;0 mdev=%.6fs;;;0",
+		    report_s(sum->min_us), report_s(sum->max_us),
+		    report_s(verdict_mdev_us(sum)));
+	printf(" dup=%llu;;;0 reordered=%llu;;;0 size=%lluB\n",
+	    (unsigned long long)sum->duplicates,
+	    (unsigned long long)sum->reordered,
+	    (unsigned long long)sum->bytes);
+	return sum->state;
 }
 
 int
 report_check(const struct client_conf *conf, const struct check_summary *sum)
 {
-	char w[32], c[32], t1[32], t2[32], t3[32];
-	uint64_t mean;
-
-	if (sum->reason[0] != '\0') {
-		printf("ECHO %s - %s\n", state_names[sum->state], sum->reason);
-		return sum->state;
-	}
-	mean = sum->sum_us / sum->checks;
-	printf("ECHO %s - ", state_names[sum->state]);
-	if (sum->checks == 1)
-		printf("%llu bytes echoed in %s",
-		    (unsigned long long)sum->bytes,
-		    format_duration_us(mean, t1, sizeof(t1)));
-	else
-		printf("%llu checks, %llu bytes echoed in %s min, %s avg, "
-		    "%s max", (unsigned long long)sum->checks,
-		    (unsigned long long)sum->bytes,
-		    format_duration_us(sum->min_us, t1, sizeof(t1)),
-		    format_duration_us(mean, t2, sizeof(t2)),
-		    format_duration_us(sum->max_us, t3, sizeof(t3)));
-	report_over(conf, sum->state);
-	printf(" | time=%.6fs;%s;%s;0", (double)mean / 1e6,
-	    report_threshold(conf->warning_ms, w, sizeof(w)),
-	    report_threshold(conf->critical_ms, c, sizeof(c)));
-	if (sum->checks > 1)
-		printf(" time_min=%.6fs time_max=%.6fs",
-		    (double)sum->min_us / 1e6, (double)sum->max_us / 1e6);
-	printf(" size=%lluB\n", (unsigned long long)sum->bytes);
-	return sum->state;
+	if (sum->count <= 1)
+		return report_single(conf, sum);
+	return report_probe(conf, sum);
 }
 
 static double

@@ -52,7 +52,7 @@ def test():
             out, _ = expect(OK, "-s", "2M", addr)
             assert "size=%dB" % (2 << 20) in out, out
             out, _ = expect(OK, "-C", 3, "-i", 0, addr, "ping")
-            assert out.startswith("ECHO OK - 3 checks, "), out
+            assert out.startswith("ECHO OK - 3 of 3 echoed, 0% lost"), out
     finally:
         server.stop()
 

@@ -1,17 +1,18 @@
 """Health checks against a real echod: OK over IPv4, IPv6 and a Unix
-socket, with MESSAGE parts, stdin and --size; the -v step log; --count
-with min/avg/max; WARNING and CRITICAL from latency thresholds."""
+socket, with MESSAGE parts, stdin ("-") and --size; the -v step log;
+--count with ping's statistics; WARNING and CRITICAL from thresholds in
+the plugin guidelines' range syntax, to the microsecond."""
 import os
 import re
 import subprocess
 
 from clienttest import (CLIENT, CRITICAL, OK, WARNING, Echod, expect, run,
-                        tempdir)
+                        status_line, tempdir)
 from netaddr import loopback_listeners
 
 PARTS = ["Hello, ", "World", "! (three parts)"]
 LINE = re.compile(r"^ECHO (OK|WARNING|CRITICAL) - (.*) \| time=(\d+\.\d{6})s"
-                  r";([\d.]*);([\d.]*);0( time_min=\S+ time_max=\S+)?"
+                  r";([\d.:~@]*);([\d.:~@]*);0()"
                   r" size=(\d+)B\n$")
 
 
@@ -46,32 +47,48 @@ def test():
             pos = err.find(step, pos)
             assert pos >= 0, "no %r in order in:\n%s" % (step, err)
 
-        # Without MESSAGE: stdin, or --size bytes of pattern.
+        # Stdin only when asked for with "-"; else --size bytes of pattern.
         data = os.urandom(200000)
-        p = subprocess.run([CLIENT, tcp], input=data,
+        p = subprocess.run([CLIENT, tcp, "-"], input=data,
                            capture_output=True, timeout=60)
         assert p.returncode == OK, p
         assert "200000 bytes echoed" in p.stdout.decode(), p.stdout
+        p = subprocess.run([CLIENT, tcp], input=data,
+                           capture_output=True, timeout=60)
+        assert p.returncode == OK and "size=64B" in p.stdout.decode(), p
         out, _ = expect(OK, "--size", "1M", "unix:" + path)
         assert status(out).group(7) == str(1 << 20), out
 
-        # --count: min/avg/max, and the perfdata to match.
+        # --count: ping's statistics, and check_ping's perfdata.
         out, _ = expect(OK, "--count", 3, "--interval", "0.05", tcp, "x")
-        m = status(out)
-        assert m.group(2).startswith("3 checks, 1 bytes echoed in "), out
-        assert " min, " in out and " avg, " in out and " max" in out, out
-        assert m.group(6), out
+        text, perf = status_line(out)
+        assert text.startswith("ECHO OK - 3 of 3 echoed, 0% lost, 1 bytes "
+                               "each, rtt min/avg/max/mdev "), out
+        assert perf["pl"]["value"] == "0" and perf["pl"]["uom"] == "%", out
+        for label in ("rta", "rtmin", "rtmax", "mdev"):
+            assert perf[label]["uom"] == "s", out
 
         # Thresholds: any real round trip takes longer than 0 s.
         out, _ = expect(WARNING, "-w", 0, "-c", 10, tcp, "ping")
         m = status(out)
-        assert m.group(1) == "WARNING" and "warning threshold" in out, out
+        assert m.group(1) == "WARNING" and "(warning: time " in out, out
         assert (m.group(4), m.group(5)) == ("0", "10"), out
         out, _ = expect(CRITICAL, "-w", 0, "-c", 0, tcp, "ping")
         assert status(out).group(1) == "CRITICAL", out
-        assert "critical threshold" in out, out
+        assert "(critical: time " in out, out
         out, _ = expect(OK, "-w", 30, "-c", 60, tcp, "ping")
         assert status(out).group(4) == "30", out
+
+        # The guidelines' ranges, in microseconds: no loopback round trip
+        # is under 1 us or over 30 s.
+        for rng, state in [("0.000001", WARNING), ("30", OK),
+                           ("0.000001:", OK), ("30:", WARNING),
+                           ("~:30", OK), ("~:0.000001", WARNING),
+                           ("0.000001:30", OK), ("@0.000001:30", WARNING),
+                           ("@30:60", OK)]:
+            out, _ = expect(state, "-w", rng, tcp, "ping")
+            assert status(out).group(4) == rng, (rng, out)
+            status_line(out)
         assert d.stop() == 0, d.log()
 
 

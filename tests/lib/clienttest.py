@@ -5,6 +5,7 @@ The client binary sits next to echod in the build tree; ECHO_CLIENT
 overrides it.  Echod itself comes from echodtest.
 """
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -151,3 +152,33 @@ class UdpServer:
 
     def close(self):
         self.sock.close()
+
+
+# The monitoring-plugins guidelines: 'label'=value[UOM];[warn];[crit];[min];[max]
+# with value, min and max in [-0-9.], warn and crit in the range syntax.
+_NUM = r"-?[0-9]+(?:\.[0-9]+)?"
+_RANGE = re.compile(r"^@?(?:(?:%s|~):)?(?:%s)?$" % (_NUM, _NUM))
+_PERF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'= ][^= ]*))=(%s|U)"
+                   r"(s|ms|us|%%|B|KB|MB|TB|GB|c)?"
+                   r"(?:;([^; ]*)(?:;([^; ]*)(?:;(%s)?(?:;(%s)?)?)?)?)?$"
+                   % (_NUM, _NUM, _NUM))
+
+
+def status_line(out):
+    """Splits a plugin's one-line output into (text, {label: fields}),
+    asserting each perfdata item follows the guidelines."""
+    assert out.endswith("\n") and out.count("\n") == 1, repr(out)
+    text, _, perf = out[:-1].partition("|")
+    items = {}
+    for item in perf.split():
+        m = _PERF.match(item)
+        assert m, "perfdata %r does not parse by the guidelines" % item
+        label = (m.group(1) or "").replace("''", "'") or m.group(2)
+        warn, crit = m.group(5) or "", m.group(6) or ""
+        for r in (warn, crit):
+            assert r == "" or _RANGE.match(r), "bad range %r in %r" % (
+                r, item)
+        items[label] = {"value": m.group(3), "uom": m.group(4) or "",
+                        "warn": warn, "crit": crit, "min": m.group(7),
+                        "max": m.group(8)}
+    return text.rstrip(), items

@@ -351,11 +351,70 @@ test_resolve_literals(void **state)
 	check_resolve("udp:127.0.0.1:9", 1, SOCK_DGRAM, AF_INET,
 	    "127.0.0.1", 9);
 	check_resolve("udp:[::1]:9", 0, SOCK_DGRAM, AF_INET6, "::1", 9);
-	/* "*" is one dual-stack socket when listening, ::1 when connecting. */
+	/* "*" is one dual-stack socket when listening. */
 	check_resolve("*:7", 1, SOCK_STREAM, AF_INET6, "::", 7);
 	check_resolve("7", 1, SOCK_STREAM, AF_INET6, "::", 7);
 	check_resolve("udp:*:0", 1, SOCK_DGRAM, AF_INET6, "::", 0);
-	check_resolve("*:7", 0, SOCK_STREAM, AF_INET6, "::1", 7);
+}
+
+/* -H and -p: IPv6 with or without brackets, names and IPv4 as they are. */
+static void
+test_from_host(void **state)
+{
+	struct addr_spec spec;
+	char why[128], buf[ADDR_TEXT_MAX];
+
+	(void)state;
+	assert_int_equal(addr_from_host("::1", 7, ADDR_TCP, &spec, why,
+	    sizeof(why)), 0);
+	assert_int_equal(spec.kind, ADDR_IPV6);
+	assert_string_equal(addr_spec_format(&spec, buf, sizeof(buf)),
+	    "[::1]:7");
+	assert_int_equal(addr_from_host("[2001:db8::7]", 9, ADDR_UDP, &spec,
+	    why, sizeof(why)), 0);
+	assert_string_equal(addr_spec_format(&spec, buf, sizeof(buf)),
+	    "udp:[2001:db8::7]:9");
+	assert_int_equal(addr_from_host("127.0.0.1", 7, ADDR_TCP, &spec, why,
+	    sizeof(why)), 0);
+	assert_int_equal(spec.kind, ADDR_HOST);
+	/* A host named "unix" stays a host, not a socket path. */
+	assert_int_equal(addr_from_host("unix", 7, ADDR_TCP, &spec, why,
+	    sizeof(why)), 0);
+	assert_int_equal(spec.kind, ADDR_HOST);
+	assert_int_equal(addr_from_host("::zz", 7, ADDR_TCP, &spec, why,
+	    sizeof(why)), -1);
+	assert_string_equal(why, "bad IPv6 address");
+	assert_int_equal(addr_from_host("", 7, ADDR_TCP, &spec, why,
+	    sizeof(why)), -1);
+	assert_int_equal(addr_from_host("[]", 7, ADDR_TCP, &spec, why,
+	    sizeof(why)), -1);
+}
+
+/* Connecting, "*" (and a bare port) is this host over both loopbacks. */
+static void
+test_resolve_any_connect(void **state)
+{
+	struct addrinfo *res, *ai;
+	struct addr_spec spec;
+	char why[128], got[ADDR_TEXT_MAX];
+	int v4 = 0, v6 = 0;
+
+	(void)state;
+	assert_int_equal(addr_parse("7", &spec, why, sizeof(why)), 0);
+	if (addr_resolve(&spec, 0, &res, why, sizeof(why)) != 0)
+		fail_msg("7: %s", why);
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		addr_format(ai->ai_addr, ai->ai_addrlen, got, sizeof(got));
+		if (strcmp(got, "127.0.0.1:7") == 0)
+			v4++;
+		else if (strcmp(got, "[::1]:7") == 0)
+			v6++;
+		else
+			fail_msg("7 resolved to %s", got);
+	}
+	freeaddrinfo(res);
+	assert_int_equal(v4, 1);
+	assert_int_equal(v6, 1);
 }
 
 /* localhost yields loopback addresses only, each with the port. */
@@ -409,6 +468,8 @@ main(void)
 		cmocka_unit_test(test_format_inet),
 		cmocka_unit_test(test_format_unix),
 		cmocka_unit_test(test_resolve_literals),
+		cmocka_unit_test(test_resolve_any_connect),
+		cmocka_unit_test(test_from_host),
 		cmocka_unit_test(test_resolve_localhost),
 		cmocka_unit_test(test_resolve_unix),
 	};
