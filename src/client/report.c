@@ -68,11 +68,10 @@ report_probe(const struct client_conf *conf, const struct check_summary *sum)
 	char w[64], c[64], loss[32], t[4][32];
 
 	range_number(verdict_loss(sum), loss, sizeof(loss));
-	printf("ECHO %s - %s%s%llu of %llu echoed, %s%% lost, %llu bytes each",
-	    state_names[sum->state], sum->reason,
-	    sum->reason[0] != '\0' ? "; " : "",
-	    (unsigned long long)sum->checks, (unsigned long long)sum->count,
-	    loss, (unsigned long long)sum->bytes);
+	printf("ECHO %s - %llu of %llu echoed, %s%% lost, %llu bytes each",
+	    state_names[sum->state], (unsigned long long)sum->checks,
+	    (unsigned long long)sum->count, loss,
+	    (unsigned long long)sum->bytes);
 	if (sum->checks > 0)
 		printf(", rtt min/avg/max/mdev %s/%s/%s/%s",
 		    format_duration_us(sum->min_us, t[0], sizeof(t[0])),
@@ -83,6 +82,8 @@ report_probe(const struct client_conf *conf, const struct check_summary *sum)
 		printf(", %llu duplicated, %llu reordered",
 		    (unsigned long long)sum->duplicates,
 		    (unsigned long long)sum->reordered);
+	if (sum->reason[0] != '\0')
+		printf("; %s", sum->reason);
 	printf("%s |", sum->over);
 	if (sum->checks > 0)
 		printf(" rta=%.6fs;%s;%s;0", report_s(verdict_mean_us(sum)),
