@@ -1,8 +1,10 @@
 /* conn.c - one TCP client on a bufferevent. */
 #include "config.h"
 
-#include <sys/uio.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <errno.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,44 +12,53 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 
+#include "bevread.h"
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
 #include "worker.h"
 
-/* How long a half-closed connection waits for the client's EOF. */
-#define CONN_LINGER_MS	2000
+/* How long, in all, a half-closed connection waits for the client's EOF. */
+#define CONN_LINGER_US	2000000
+/* Idle checks per --idle-timeout: a close comes at most a quarter late. */
+#define CONN_CHECKS	4
 /* The most one read moves: one chain block from the evmem cache. */
 #define CONN_READ_MAX	65536
 
 static struct log_ratelimit conn_error_rl = LOG_RATELIMIT_INIT(1000, 5);
 
 static void conn_readable(evutil_socket_t, short, void *);
+static void conn_tick(evutil_socket_t, short, void *);
 static void conn_count_out(struct conn *);
 static void conn_error(struct conn *, int);
 static void conn_write(struct bufferevent *, void *);
 static void conn_event(struct bufferevent *, short, void *);
 
-static struct timeval
-conn_tv(uint64_t ms)
+static void
+conn_arm(struct conn *c, uint64_t us)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = { (time_t)(us / 1000000),
+	    (suseconds_t)(us % 1000000) };
 
-	return tv;
+	event_add(&c->timer, &tv);
 }
 
+/*
+ * Nothing is timed per read: reads only count bytes, and a timer that
+ * fires a few times per --idle-timeout looks at what moved (conn_tick).
+ */
 static void
-conn_set_idle_timeout(struct conn *c)
+conn_timer_start(struct conn *c)
 {
 	uint64_t ms = c->w->srv->conf->idle_timeout_ms;
-	struct timeval tv = conn_tv(ms);
 
+	event_assign(&c->timer, c->w->base, -1, 0, conn_tick, c);
+	c->active_us = c->start_us;
 	if (ms > 0)
-		bufferevent_set_timeouts(c->bev, &tv, &tv);
+		conn_arm(c, ms * 1000 / CONN_CHECKS);
 }
 
 /* Undoes what the main thread counted for a connection never served. */
@@ -100,21 +111,15 @@ conn_accept(struct worker *w, const struct worker_conn *wc)
 	c->start_us = clock_monotonic_us();
 	c->window_us = c->start_us;
 	conn_set_peer(c, wc);
-	/*
-	 * libevent 2.1 reads at most 4096 bytes per call and asks FIONREAD
-	 * before each: a third of the epoll loop's throughput.  The
-	 * bufferevent keeps its read event (enable, disable and timeouts work
-	 * as ever), but the event calls conn_readable, which reads more.  Its
-	 * argument stays the bufferevent: libevent's finalizer expects that.
-	 */
-	event_assign(&c->bev->ev_read, w->base, wc->fd,
-	    EV_READ | EV_PERSIST | EV_FINALIZE, conn_readable, c->bev);
+	/* conn_readable reads 64 KiB at a time, not libevent's 4 KiB. */
+	if (bevread_install(c->bev, conn_readable) == -1)
+		goto fail;
 	bufferevent_setcb(c->bev, NULL, conn_write, conn_event, c);
 	/* The write callback runs once the echo drains to the low watermark. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, conf->low_watermark, 0);
 	bufferevent_set_max_single_write(c->bev,
 	    (ev_ssize_t)(conf->high_watermark + CONN_READ_MAX));
-	conn_set_idle_timeout(c);
+	conn_timer_start(c);
 	if (bufferevent_enable(c->bev, EV_READ | EV_WRITE) == -1)
 		goto fail;
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
@@ -133,35 +138,6 @@ fail:
 	conn_refuse(w, wc);
 }
 
-/* Reads up to max bytes into buf without copying; like read(2). */
-static ssize_t
-conn_fill(struct evbuffer *buf, int fd, size_t max)
-{
-	struct evbuffer_iovec v[2];
-	struct iovec iov[2];
-	size_t left;
-	ssize_t n;
-	int i, nv;
-
-	if ((nv = evbuffer_reserve_space(buf, (ev_ssize_t)max, v, 2)) <= 0) {
-		errno = ENOMEM;
-		return -1;
-	}
-	for (i = 0; i < nv; i++) {
-		iov[i].iov_base = v[i].iov_base;
-		iov[i].iov_len = v[i].iov_len;
-	}
-	if ((n = readv(fd, iov, nv)) <= 0)
-		return n;	/* an uncommitted reservation is just dropped */
-	for (i = 0, left = (size_t)n; i < nv && left > 0; i++) {
-		if (v[i].iov_len > left)
-			v[i].iov_len = left;
-		left -= v[i].iov_len;
-	}
-	evbuffer_commit_space(buf, v, i);
-	return n;
-}
-
 /*
  * With nothing queued, the echo goes out at once from the input and only
  * a remainder is moved to the output: no write event is armed per round
@@ -177,12 +153,9 @@ conn_echo(struct conn *c, int fd)
 	ssize_t n;
 
 	if (evbuffer_get_length(out) > 0) {
-		n = conn_fill(out, fd, CONN_READ_MAX);
+		n = bevread_fill(out, fd, CONN_READ_MAX);
 	} else {
-		/* The bufferevent keeps its input's end frozen but to itself. */
-		evbuffer_unfreeze(in, 0);
-		n = conn_fill(in, fd, CONN_READ_MAX);
-		evbuffer_freeze(in, 0);
+		n = bevread_fill_input(c->bev, fd, CONN_READ_MAX);
 		/* A failed write leaves the bytes for the bufferevent to try. */
 		if (n > 0)
 			(void)evbuffer_write(in, fd);
@@ -216,15 +189,15 @@ conn_discard(int fd)
 static void
 conn_half_close(struct conn *c)
 {
-	struct timeval tv = conn_tv(CONN_LINGER_MS);
-
 	/*
 	 * Send our FIN but keep reading: closing with unread input would send a
 	 * reset, and a reset makes the client's kernel drop echoes in flight.
+	 * The bound is one total, from now: reads do not extend it.
 	 */
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	c->lingering = 1;
-	bufferevent_set_timeouts(c->bev, &tv, NULL);
+	c->linger_us = clock_monotonic_us() + CONN_LINGER_US;
+	conn_arm(c, CONN_LINGER_US);
 	bufferevent_enable(c->bev, EV_READ);
 }
 
@@ -291,26 +264,6 @@ conn_drain(struct conn *c)
 }
 
 static void
-conn_timeout(struct conn *c, short what)
-{
-	if (c->lingering) {
-		conn_close(c, c->draining ? "shutdown" : "linger timeout");
-		return;
-	}
-	if (what & BEV_EVENT_WRITING) {
-		conn_close(c, "write timeout (client not reading)");
-		return;
-	}
-	/* Reads idle, but the echo is still flowing out: not idle. */
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 &&
-	    !c->peer_eof && !c->draining) {
-		bufferevent_enable(c->bev, EV_READ);
-		return;
-	}
-	conn_close(c, "idle timeout");
-}
-
-static void
 conn_eof(struct conn *c)
 {
 	if (c->lingering) {
@@ -364,7 +317,7 @@ conn_error(struct conn *c, int err)
 	char peer[ADDR_TEXT_MAX];
 
 	if (err == ECONNRESET || err == EPIPE) {
-		conn_close(c, "reset by peer");
+		conn_close(c, "reset");
 		return;
 	}
 	conn_peer_name(c, peer, sizeof(peer));
@@ -374,50 +327,134 @@ conn_error(struct conn *c, int err)
 	conn_close(c, "error");
 }
 
+enum { CONN_MOVED = 1, CONN_UNREAD };
+
+/* Whether the connection still reads what the client sends. */
+static int
+conn_reading(const struct conn *c)
+{
+	return !c->read_paused && !c->peer_eof && !c->draining &&
+	    !c->lingering;
+}
+
 /*
- * Each read resets the idle timer, so a client trickling a byte a second
- * would hold its slot forever.  Once per idle window, it must also have
- * sent --min-rate bytes a second.
+ * What the client did since the last check: CONN_MOVED if it sent bytes
+ * we read, or took echoes (ours written to the kernel, or the kernel's
+ * queue to it shrinking: SIOCOUTQ is bytes for TCP, buffer memory for
+ * Unix sockets, and either only falls when the client takes some);
+ * CONN_UNREAD if input waits that the loop has not read yet (it stalled:
+ * readable wins over idle, and the stall is not the client's rate).
  */
 static int
-conn_too_slow(struct conn *c)
+conn_moved(struct conn *c)
+{
+	int fd = bufferevent_getfd(c->bev), outq = 0, active = 0;
+	char b;
+
+	conn_count_out(c);
+	if (c->bytes_in != c->seen_in)
+		active = CONN_MOVED;
+	if (c->bytes_out != c->seen_out || c->seen_outq > 0) {
+		if (ioctl(fd, SIOCOUTQ, &outq) == -1)
+			outq = 0;
+		if (c->bytes_out != c->seen_out ||
+		    (uint32_t)outq != c->seen_outq)
+			active = CONN_MOVED;
+	}
+	c->seen_in = c->bytes_in;
+	c->seen_out = c->bytes_out;
+	c->seen_outq = (uint32_t)outq;
+	if (conn_reading(c) && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+		active = CONN_UNREAD;
+	return active;
+}
+
+/*
+ * --min-rate: over each idle window, a client we read from must have sent
+ * that many bytes a second; one we do not read from cannot, and is timed
+ * by what it takes instead.
+ */
+static int
+conn_too_slow(struct conn *c, uint64_t now, int moved)
 {
 	const struct config *conf = c->w->srv->conf;
-	uint64_t now, ms;
+	uint64_t ms = (now - c->window_us) / 1000;
 
-	if (conf->min_rate == 0 || conf->idle_timeout_ms == 0 || c->lingering)
-		return 0;
-	now = clock_monotonic_us();
-	ms = (now - c->window_us) / 1000;
-	if (ms < conf->idle_timeout_ms)
-		return 0;
-	if ((c->bytes_in - c->window_bytes) * 1000 < conf->min_rate * ms)
-		return 1;
+	if (conf->min_rate > 0 && conn_reading(c)) {
+		/* Unread input: not judged until it is counted. */
+		if (ms < conf->idle_timeout_ms || moved == CONN_UNREAD)
+			return 0;
+		if ((c->bytes_in - c->window_bytes) * 1000 < conf->min_rate * ms)
+			return 1;
+	}
 	c->window_us = now;
 	c->window_bytes = c->bytes_in;
 	return 0;
+}
+
+/*
+ * Closes from a timer, after reading away what the client sent: a close
+ * with unread input sends a reset, and a reset destroys the echoes still
+ * queued in our kernel.  Then the kernel sends them, and our FIN.
+ */
+static void
+conn_expire(struct conn *c, const char *reason)
+{
+	int fd = bufferevent_getfd(c->bev), i;
+
+	for (i = 0; i < 64 && recv(fd, NULL, 1 << 20, MSG_TRUNC |
+	    MSG_DONTWAIT) > 0; i++)
+		;
+	for (; i < 64 && conn_discard(fd) > 0; i++)
+		;
+	conn_close(c, reason);
+}
+
+/* The connection's timer: idle, --min-rate and the lingering close. */
+static void
+conn_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	uint64_t idle = c->w->srv->conf->idle_timeout_ms * 1000;
+	uint64_t now = clock_monotonic_us(), left;
+	int moved;
+
+	(void)fd;
+	(void)what;
+	if (c->lingering) {
+		if (now >= c->linger_us)
+			conn_expire(c, "shutdown");	/* only a drain lingers */
+		else
+			conn_arm(c, c->linger_us - now);
+		return;
+	}
+	if (idle == 0)
+		return;
+	if ((moved = conn_moved(c)) != 0)
+		c->active_us = now;
+	else if (now - c->active_us >= idle) {
+		conn_expire(c, "idle");
+		return;
+	}
+	if (conn_too_slow(c, now, moved)) {
+		conn_expire(c, "min-rate");
+		return;
+	}
+	left = c->active_us + idle - now;
+	conn_arm(c, left < idle / CONN_CHECKS ? left : idle / CONN_CHECKS);
 }
 
 /* The bufferevent's read event, in place of libevent's own reader. */
 static void
 conn_readable(evutil_socket_t fd, short what, void *arg)
 {
-	struct bufferevent *bev = arg;
-	struct conn *c = bev->cbarg;
+	struct conn *c;
 	ssize_t n;
 
-	if (what & EV_TIMEOUT) {
-		bufferevent_disable(c->bev, EV_READ);
-		conn_timeout(c, BEV_EVENT_READING);
-		return;
-	}
+	(void)what;
+	bufferevent_getcb(arg, NULL, NULL, NULL, (void **)&c);
 	n = c->lingering ? conn_discard(fd) : conn_echo(c, fd);
-	if (n > 0) {
-		if (conn_too_slow(c))
-			conn_close(c, "idle timeout (under --min-rate)");
-		return;
-	}
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
 		return;
 	bufferevent_disable(c->bev, EV_READ);
 	if (n == 0)
@@ -434,9 +471,7 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	int err = EVUTIL_SOCKET_ERROR();
 
 	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		conn_timeout(c, what);
-	else if (what & BEV_EVENT_EOF)
+	if (what & BEV_EVENT_EOF)
 		conn_eof(c);
 	else if (what & BEV_EVENT_ERROR)
 		conn_error(c, err);
@@ -479,6 +514,7 @@ conn_close(struct conn *c, const char *reason)
 	conn_count_out(c);
 	if (log_enabled(LOG_INFO))
 		conn_log_close(c, reason, c->bytes_out);
+	event_del(&c->timer);
 	bufferevent_free(c->bev);
 	persource_del(&c->w->srv->persource, c->source);
 	worker_conn_closed(c->w, c);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <event2/bufferevent.h>
+#include <event2/event_struct.h>
 
 struct listener;
 struct persource_entry;
@@ -28,6 +29,13 @@ struct conn {
 	uint64_t		 start_us;
 	uint64_t		 window_us;	/* --min-rate: window start */
 	uint64_t		 window_bytes;	/* bytes_in at window_us */
+	/* Idle checks (conn_tick): what moved since the last one. */
+	struct event		 timer;
+	uint64_t		 active_us;	/* the last check that saw a move */
+	uint64_t		 seen_in;	/* bytes_in, bytes_out, SIOCOUTQ */
+	uint64_t		 seen_out;
+	uint32_t		 seen_outq;
+	uint64_t		 linger_us;	/* lingering: the close's deadline */
 	/* The peer, packed: an idle connection's size is RSS x 10,000. */
 	uint8_t			 peer_addr[16];	/* IPv4 in the first 4 bytes */
 	uint16_t		 peer_port;	/* network order */

@@ -49,7 +49,7 @@ worker_close(struct worker *w)
 
 	w->draining = 1;
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-		conn_close(c, "shutdown timeout");
+		conn_close(c, "shutdown-timeout");
 }
 
 static void

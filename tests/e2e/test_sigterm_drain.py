@@ -69,7 +69,7 @@ def timeout_closes(data):
         assert 0.9 <= took < scaled(10), \
             "exit %.1f s after SIGTERM; log:\n%s" % (took, d.log())
         d.wait_for("shutdown timeout: closing 1 connections")
-        assert len(d.grep(r"closed \(shutdown timeout\)")) == 1, d.log()
+        assert len(d.grep(r"closed \(shutdown-timeout\)")) == 1, d.log()
 
 
 def second_signal(data):
