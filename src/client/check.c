@@ -464,7 +464,7 @@ check_resolve(struct event_base *base, struct evdns_base **dns,
 		return -1;
 	}
 	if (check_wait(base, &t->resolved, deadline_us) == -1) {
-		target_resolve_cancel(t);
+		target_resolve_cancel(t, base);
 		snprintf(sum->reason, sizeof(sum->reason), "timeout after %s "
 		    "resolving %s", format_duration_us(conf->timeout_ms * 1000,
 		    tt, sizeof(tt)), spec->host);
@@ -580,8 +580,9 @@ out:
 	rc = rc == -1 ? -1 : 0;
 	target_free(&target);
 	payload_free(&pl);
+	/* Failing what is still in flight frees a cancelled lookup's parts. */
 	if (dns != NULL)
-		evdns_base_free(dns, 0);
+		evdns_base_free(dns, 1);
 	event_base_free(base);
 	return rc;
 }

@@ -126,9 +126,13 @@ payload_parts(struct payload *pl, char **messages, int n,
 	if ((pl->all = malloc(len + 1)) == NULL)
 		return -1;
 	for (i = 0; i < (size_t)n; i++) {
-		p = strcmp(messages[i], "-") == 0 ? (const char *)in->buf :
-		    messages[i];
-		plen = strcmp(messages[i], "-") == 0 ? in->len : strlen(p);
+		if (strcmp(messages[i], "-") == 0) {
+			p = (const char *)in->buf;
+			plen = in->len;
+		} else {
+			p = messages[i];
+			plen = strlen(p);
+		}
 		pl->parts[i].iov_base = pl->all + pl->len;
 		pl->parts[i].iov_len = plen;
 		if (plen > 0)

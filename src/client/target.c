@@ -121,10 +121,13 @@ target_resolve_start(struct target *t, struct evdns_base *dns,
 }
 
 void
-target_resolve_cancel(struct target *t)
+target_resolve_cancel(struct target *t, struct event_base *base)
 {
-	if (t->req != NULL)
+	if (t->req != NULL) {
 		evdns_getaddrinfo_cancel(t->req);
+		/* The lookup is freed in callbacks the loop has yet to run. */
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	}
 	t->req = NULL;
 	t->resolved = 1;
 }

@@ -15,6 +15,7 @@
 #include "addr.h"
 
 struct event;
+struct event_base;
 struct evdns_base;
 struct evdns_getaddrinfo_request;
 
@@ -41,8 +42,8 @@ int	target_resolve(struct target *t, const struct addr_spec *spec,
  */
 int	target_resolve_start(struct target *t, struct evdns_base *dns,
 	    const struct addr_spec *spec, int family);
-/* Abandons a lookup in flight; t->why then says it timed out. */
-void	target_resolve_cancel(struct target *t);
+/* Abandons a lookup in flight, run from base. */
+void	target_resolve_cancel(struct target *t, struct event_base *base);
 void	target_free(struct target *t);
 /* The first address to try, and the one after ai: NULL when none is left. */
 const struct addrinfo *target_first(const struct target *t);
