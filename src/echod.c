@@ -23,6 +23,8 @@ main(int argc, char **argv)
 
 	evmem_install();
 	log_init("echod", LOG_NOTICE);
+	event_set_log_callback(log_libevent);
+	event_set_fatal_callback(log_libevent_fatal);
 	if ((rc = options_parse(argc, argv, &conf)) != -1)
 		return rc;
 	log_init("echod", conf.log_level);
@@ -33,8 +35,8 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
 
+	/* server_init logs what failed. */
 	if (server_init(&srv, &conf) == -1) {
-		log_err("cannot set up the event loop");
 		rc = EX_SOFTWARE;
 		goto out;
 	}

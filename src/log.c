@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sysexits.h>
 #include <unistd.h>
+
+#include <event2/event.h>
 
 #include "log.h"
 
@@ -154,4 +157,37 @@ log_ratelimit_pass(struct log_ratelimit *rl, uint64_t now_ms)
 		    "suppressed %u messages like the next one", suppressed);
 	errno = saved_errno;
 	return pass;
+}
+
+/* A library that warns in a loop (a failing epoll_ctl) must not flood. */
+static struct log_ratelimit libevent_rl = LOG_RATELIMIT_INIT(10000, 5);
+
+void
+log_libevent(int severity, const char *msg)
+{
+	int prio;
+
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		prio = LOG_DEBUG;
+		break;
+	case EVENT_LOG_MSG:
+		prio = LOG_INFO;
+		break;
+	case EVENT_LOG_WARN:
+		prio = LOG_WARNING;
+		break;
+	default:
+		prio = LOG_ERR;
+		break;
+	}
+	log_limited(&libevent_rl, prio, NULL, "libevent: %s", msg);
+}
+
+void
+log_libevent_fatal(int err)
+{
+	log_at(LOG_CRIT, NULL, "libevent failed (error %d): exiting", err);
+	/* Other threads may be inside the library: run no exit handlers. */
+	_exit(EX_SOFTWARE);
 }

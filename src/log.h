@@ -62,6 +62,17 @@ void	log_vwrite(int prio, const char *file, int line, const char *func,
 #define log_warn(...)	log_at(LOG_WARNING | LOG_ERRNO, NULL, __VA_ARGS__)
 
 /*
+ * libevent's own messages as ours (event_set_log_callback): "[warn] ..."
+ * becomes a warning, rate limited, with a "libevent: " prefix.
+ */
+void	log_libevent(int severity, const char *msg);
+/*
+ * libevent's fatal errors (event_set_fatal_callback) would exit 1 from
+ * inside the library: log one line and exit 70 (EX_SOFTWARE) instead.
+ */
+void	log_libevent_fatal(int err) __attribute__((noreturn));
+
+/*
  * Rate limiting for messages a fault can repeat (EMFILE, resets): at most
  * `burst` messages per `interval_ms`; when a window with suppressed messages
  * ends, the next message is preceded by "suppressed N messages".

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,14 @@
 static const char *const fields_started[] = { MSGID_STARTED, NULL };
 static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
 static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
+
+/*
+ * Descriptors one event loop holds: its epoll instance, libevent's signal
+ * pipe, and the pipe that feeds it (the main loop's: its wake-up pipe).
+ */
+#define SERVER_LOOP_FDS		5
+/* The rest echod needs to start: stdio, listeners, the journal. */
+#define SERVER_BASE_FDS		16
 
 /* Least time between two SIGUSR1 counter lines: a flood gets a few. */
 #define SERVER_COUNTERS_MS	250
@@ -277,6 +286,26 @@ server_signals_add(struct server *srv)
 	return 0;
 }
 
+/*
+ * Out of descriptors, libevent exits inside event_base_new() (evsig_init_).
+ * Refuse before that, with a line that says what to change.
+ */
+static int
+server_loops_fit(const struct config *conf)
+{
+	uint64_t need = conf->threads * SERVER_LOOP_FDS + SERVER_BASE_FDS;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	log_err("%llu event loops (--threads) need %llu descriptors, over "
+	    "the open-file limit of %llu: lower --threads or raise the limit",
+	    (unsigned long long)conf->threads, (unsigned long long)need,
+	    (unsigned long long)rl.rlim_cur);
+	return -1;
+}
+
 int
 server_init(struct server *srv, const struct config *conf)
 {
@@ -286,12 +315,19 @@ server_init(struct server *srv, const struct config *conf)
 	TAILQ_INIT(&srv->listeners);
 	TAILQ_INIT(&srv->udp);
 	persource_init(&srv->persource, conf->max_per_source);
+	if (server_loops_fit(conf) == -1)
+		return -1;
 	if (srclimit_init(&srv->udp_limit, conf->udp_sources, conf->udp_rate,
-	    conf->udp_burst) == -1)
+	    conf->udp_burst) == -1) {
+		log_err("cannot allocate the UDP rate table (--udp-sources)");
 		return -1;
+	}
 	if ((srv->base = event_base_new()) == NULL ||
-	    pipe2(srv->wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+	    pipe2(srv->wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_at(LOG_ERR | LOG_ERRNO, NULL,
+		    "cannot set up the main event loop");
 		return -1;
+	}
 	srv->wake_ev = event_new(srv->base, srv->wake_pipe[0],
 	    EV_READ | EV_PERSIST, server_woken, srv);
 	srv->accept_retry = evtimer_new(srv->base, server_accept_retry, srv);
@@ -301,8 +337,11 @@ server_init(struct server *srv, const struct config *conf)
 	if (srv->wake_ev == NULL || event_add(srv->wake_ev, NULL) == -1 ||
 	    srv->accept_retry == NULL || srv->drain_deadline == NULL ||
 	    srv->counters_timer == NULL || server_signals_add(srv) == -1 ||
-	    notify_init(srv->base, server_status, srv) == -1)
+	    notify_init(srv->base, server_status, srv) == -1) {
+		log_at(LOG_ERR | LOG_ERRNO, NULL,
+		    "cannot set up the main loop's events");
 		return -1;
+	}
 	return worker_start_all(srv, (unsigned)conf->threads);
 }
 

@@ -160,9 +160,13 @@ worker_start_all(struct server *srv, unsigned n)
 	if (srv->workers == NULL)
 		return -1;
 	srv->nworkers = n;
-	for (i = 0; i < n; i++)
-		if (worker_init(srv, &srv->workers[i], i) == -1)
+	for (i = 0; i < n; i++) {
+		if (worker_init(srv, &srv->workers[i], i) == -1) {
+			log_at(LOG_ERR | LOG_ERRNO, NULL,
+			    "cannot set up event loop %u of %u", i + 1, n);
 			return -1;
+		}
+	}
 	/* Signals belong to the main loop: threads start with them blocked. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

@@ -7,8 +7,12 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 
 #include "log.h"
 
@@ -303,6 +307,52 @@ test_errno(void **state)
 	assert_int_equal(strlen(seen.msg[5]), 1023);
 }
 
+/* libevent's messages arrive as ours, at their level, with a prefix. */
+static void
+test_libevent(void **state)
+{
+	static const struct {
+		int	severity;
+		int	prio;
+	} cases[] = {
+		{ EVENT_LOG_DEBUG,	LOG_DEBUG },
+		{ EVENT_LOG_MSG,	LOG_INFO },
+		{ EVENT_LOG_WARN,	LOG_WARNING },
+		{ EVENT_LOG_ERR,	LOG_ERR },
+	};
+	size_t i;
+
+	(void)state;
+	log_level = LOG_DEBUG;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		log_libevent(cases[i].severity, "epoll_create: Too many");
+	assert_int_equal(seen.n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(seen.prio[i], cases[i].prio);
+		assert_string_equal(seen.msg[i],
+		    "libevent: epoll_create: Too many");
+	}
+}
+
+/* A fatal error in libevent exits 70, after saying so. */
+static void
+test_libevent_fatal(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		log_libevent_fatal(-559030611);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), EX_SOFTWARE);
+}
+
 int
 main(void)
 {
@@ -314,6 +364,8 @@ main(void)
 		cmocka_unit_test_setup(test_ratelimit_window, setup),
 		cmocka_unit_test_setup(test_log_limited, setup),
 		cmocka_unit_test_setup(test_errno, setup),
+		cmocka_unit_test_setup(test_libevent, setup),
+		cmocka_unit_test_setup(test_libevent_fatal, setup),
 	};
 
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
