@@ -1,7 +1,8 @@
 /*
- * check.h - the parts of a health check (check.c runs them): the payload
- * (payload.c), the UDP probe (probe.c), the statistics and the state they
- * earn (verdict.c), and the wait that keeps all of them within --timeout.
+ * check.h - the parts of a health check, which checkrun.c puts together:
+ * one exchange (check.c), the payload (payload.c), the UDP probe
+ * (probe.c), the statistics and the state they earn (verdict.c), and the
+ * wait that keeps all of them within --timeout.
  */
 #ifndef ECHO_CHECK_H
 #define ECHO_CHECK_H
@@ -33,6 +34,16 @@ int	payload_build(struct event_base *base, const struct client_conf *conf,
 	    char **messages, int n, uint64_t deadline_us, struct payload *pl,
 	    char *why, size_t whylen);
 void	payload_free(struct payload *pl);
+
+/*
+ * One check, ending by deadline_us: 0 and the time taken in *elapsed_us;
+ * -1 when it failed (refused, reset, timeout); -2 when the echo differed
+ * or fell short.  The reason is in reason either way.
+ */
+int	check_once(struct event_base *base, const struct client_conf *conf,
+	    const struct target *target, const struct payload *pl,
+	    uint64_t deadline_us, uint64_t *elapsed_us, char *reason,
+	    size_t reasonlen);
 
 /*
  * Runs base until *done or deadline_us; 0 when done, -1 at the deadline
