@@ -106,7 +106,7 @@ run_clang_tidy() {
 }
 
 run_mandoc() {
-	mandoc -Tlint -W warning "$top"/man/*.[1-8]
+	mandoc -Tlint -W warning "$top"/man/*.[1-8] "$top"/man/*.[1-8].in
 }
 
 # Each echod run leaves a valgrind log; a run that found an error, or that

@@ -22,7 +22,7 @@ grep -q '^ExecStart=/.*/echod$' "$unit" || fail "$unit: ExecStart is not an abso
 sed "s|^ExecStart=.*|ExecStart=$ECHOD|" "$unit" >"$tmp/echod.service"
 cp "$srcdir/systemd/echod.socket" "$tmp/"
 mkdir -p "$tmp/man/man8" "$tmp/echod.socket.d"
-cp "$srcdir/man/echod.8" "$tmp/man/man8/"
+cp man/echod.8 "$tmp/man/man8/"
 verify() {
 	out=$(cd "$tmp" && MANPATH="$tmp/man" systemd-analyze verify \
 	    echod.socket echod.service 2>&1) || fail "verify $1: $out"
