@@ -80,6 +80,13 @@ def test():
         r = bench("-m", "stream", "-n", 4, "-s", "4K", "-d", 1, "unix:" + path)
         assert r["mode"] == "stream", r
         check_counts(r, 4, 4096)
+        assert r["window"] is None, r
+
+        # --window: a stream with that many messages in flight.
+        r = bench("-m", "stream", "--window", 3, "-n", 2, "-s", "1K",
+                  "-d", 0.5, tcp)
+        check_counts(r, 2, 1024)
+        assert r["window"] == 3, r
 
         # --count bounds the messages, before --duration ends.
         r = bench("-n", 3, "-C", 300, "-d", 60, tcp)

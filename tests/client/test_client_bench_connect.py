@@ -1,13 +1,14 @@
 """--bench --mode connect against a real echod: connection churn over TCP
 and a Unix socket, closed loop, --count and an open loop at --rate; every
 connection is connected, echoed and closed, and the report's counts and
-both latency histograms agree.  A closed port is CRITICAL without the
-client spinning; bad combinations of options are UNKNOWN."""
+both latency histograms agree.  Against --max-per-source 1 some
+connections fail: WARNING.  A closed port is CRITICAL without the client
+spinning; bad combinations of options are UNKNOWN."""
 import json
 import os
 
-from clienttest import (CRITICAL, OK, UNKNOWN, Echod, expect, free_port, run,
-                        tempdir)
+from clienttest import (CRITICAL, OK, UNKNOWN, WARNING, Echod, expect,
+                        free_port, run, tempdir)
 
 
 def bench(status, *args):
@@ -71,6 +72,16 @@ def test():
         bye = d.wait_for(r"exiting: \d+ connections served")
         served = int(bye.split("exiting: ")[1].split()[0])
         assert served >= sum(r["connected"] for r in runs), (served, runs)
+
+    # echod refuses all but one connection at a time from this address:
+    # some connections fail, some echo, and that is a WARNING.
+    with Echod("--max-per-source", "1") as d:
+        r = bench(WARNING, "-n", 4, "-d", 1, d.listening[0])
+        assert r["round_trips"] > 0 and r["status"] == "WARNING", r
+        assert r["failed"] + r["connect_failed"] > 0, r
+        assert sum(r["errors"].values()) == r["failed"] + r[
+            "connect_failed"], r
+        assert d.stop() == 0, d.log()
 
     # Refused: CRITICAL, and a pause between attempts rather than a spin.
     n, secs = 2, 1
