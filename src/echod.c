@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <signal.h>
-#include <stdlib.h>
 #include <sysexits.h>
 
 #include <event2/event.h>
@@ -42,7 +41,7 @@ main(int argc, char **argv)
 	}
 	if ((rc = listener_open_all(&srv)) != 0)
 		goto out;
-	rc = server_run(&srv);
+	rc = server_run(&srv) == -1 ? EX_SOFTWARE : 0;
 out:
 	server_free(&srv);
 	options_free(&conf);

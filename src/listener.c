@@ -3,7 +3,6 @@
 
 #include <sys/stat.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 #include <event2/listener.h>
 #include <systemd/sd-daemon.h>
 
-#include "conn.h"
 #include "journal.h"
 #include "listener.h"
 #include "log.h"

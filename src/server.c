@@ -1,13 +1,10 @@
 /* server.c - the main loop: signals, status, wake-ups and shutdown. */
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -358,8 +355,10 @@ server_run(struct server *srv)
 	    "ready: %zu listeners, %u threads, at most %llu connections", n,
 	    srv->nworkers, (unsigned long long)srv->conf->max_connections);
 	notify_ready();
-	if (event_base_dispatch(srv->base) == -1)
-		return EX_SOFTWARE;
+	if (event_base_dispatch(srv->base) == -1) {
+		log_err("the main event loop failed");
+		return -1;
+	}
 	server_counters_sum(srv, &c);
 	log_at(LOG_NOTICE, fields_stopped,
 	    "exiting: %llu connections served, %llu bytes echoed",

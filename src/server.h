@@ -69,8 +69,12 @@ struct server_counters {
 	struct udp_stats	 udp;
 };
 
+/*
+ * Sets up the main loop, its signals and timers, and the workers; returns
+ * 0, or -1 after logging what failed (server_free() cleans up either way).
+ */
 int	server_init(struct server *srv, const struct config *conf);
-/* Runs the loop until shutdown; returns the exit status. */
+/* Runs the loop until shutdown; returns 0, or -1 after logging. */
 int	server_run(struct server *srv);
 void	server_free(struct server *srv);
 /* Any thread: the main loop should look at the connection count again. */

@@ -9,9 +9,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <systemd/sd-daemon.h>
 
-#include "journal.h"
 #include "log.h"
 #include "server.h"
 #include "udp.h"
