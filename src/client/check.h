@@ -15,7 +15,7 @@
 
 struct event_base;
 
-#define CHECK_DGRAM_MAX	65507U		/* the most a UDP datagram holds */
+#define CHECK_DGRAM_MAX	BENCH_DGRAM_MAX	/* the most a UDP datagram holds */
 
 struct payload {
 	struct iovec	*parts;		/* each sent as its own write */

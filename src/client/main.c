@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
+#include "check.h"
 #include "log.h"
 #include "opt.h"
 #include "pattern.h"
@@ -37,8 +37,8 @@ static const struct opt client_opts[] = {
 	{ "size", 's', "BYTES", OPT_SIZE, C(size), 1, 1ULL << 30, NULL, NULL,
 	  "send BYTES of a known pattern per check or message (default: 64)" },
 	{ "count", 'C', "N", OPT_UINT, C(count), 1, UINT64_MAX - 1, NULL,
-	  NULL, "check: repeat N times, report min/avg/max; bench: stop "
-	  "after N messages" },
+	  NULL, "check: N checks (udp: N datagrams), with loss and rtt "
+	  "min/avg/max/mdev; bench: stop after N messages" },
 	{ "interval", 'i', "SECONDS", OPT_SECONDS, C(interval_ms), 0, 3600,
 	  "1", NULL, "check: pause between repeated checks" },
 	{ "warning", 'w', "RANGE", OPT_STRING, C(warning_arg), 0, 0,
@@ -76,9 +76,9 @@ client_help(void)
 	    "       echo-client --bench [options] ADDR", client_opts,
 	    OPT_COUNT_OF(client_opts));
 	printf("\nADDR is HOST:PORT, [V6]:PORT, PORT (this host), unix:PATH, "
-	    "or udp:HOST:PORT\n(checks only).  A MESSAGE of - is stdin; with "
-	    "no MESSAGE a check sends --size\nbytes of a pattern.  RANGE: "
-	    "10 (0 to 10), 10: (10 up), ~:10, 10:20, @10:20\n(alert inside).\n"
+	    "or udp:HOST:PORT.\nA MESSAGE of - is stdin; with no MESSAGE a "
+	    "check sends --size bytes of a\npattern.  RANGE: 10 (0 to 10), "
+	    "10: (10 up), ~:10, 10:20, @10:20 (alert inside).\n"
 	    "exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN "
 	    "(bad usage).\n");
 }
@@ -125,10 +125,11 @@ client_check_only(const struct client_conf *conf,
 	    (__builtin_mul_overflow(conf->count - 1, conf->interval_ms,
 	    &span) || span >= conf->timeout_ms))
 		return "--count times --interval does not fit in --timeout";
-	if (spec->proto == ADDR_UDP && nmessages == 0 && size < 8)
+	if (spec->proto == ADDR_UDP && nmessages == 0 && size < PROBE_HEADER)
 		return "a UDP probe's --size is at least 8 (it carries a "
 		    "sequence number)";
-	if (spec->proto == ADDR_UDP && nmessages == 0 && size > 65507)
+	if (spec->proto == ADDR_UDP && nmessages == 0 &&
+	    size > CHECK_DGRAM_MAX)
 		return "a UDP datagram holds at most 65507 bytes";
 	return NULL;
 }
