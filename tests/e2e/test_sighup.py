@@ -11,23 +11,14 @@ import signal
 
 from echodtest import Echod
 from harness import run, tempdir
-
-
-def echo(s, data):
-    s.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = s.recv(len(data) - len(got))
-        assert chunk, "EOF after %d bytes of %d" % (len(got), len(data))
-        got += chunk
-    assert got == data, (got, data)
+from streams import roundtrip
 
 
 def test():
     path = os.path.join(tempdir(), "echo.sock")
     with Echod(listen=["127.0.0.1:0", "unix:" + path]) as d:
         held = d.connect()
-        echo(held, b"before")
+        roundtrip(held, b"before")
         for signo, line in ((signal.SIGHUP, r"notice: SIGHUP: nothing to "
                              r"reload"),
                             (signal.SIGUSR2, r"notice: SIGUSR2: ignored")):
@@ -37,14 +28,14 @@ def test():
             assert d.running(), "%s killed echod (status %s); log:\n%s" % (
                 signo.name, d.proc.poll(), d.log())
             assert len(d.grep(r"SIG", start)) == 1, d.log()
-            echo(held, b"after " + signo.name.encode())
+            roundtrip(held, b"after " + signo.name.encode())
             fresh = d.connect()
-            echo(fresh, b"new client")
+            roundtrip(fresh, b"new client")
             fresh.close()
             assert os.path.exists(path), "socket file gone after " + \
                 signo.name
             unix = d.connect(1)
-            echo(unix, b"over unix")
+            roundtrip(unix, b"over unix")
             unix.close()
         held.close()
         assert d.stop() == 0, d.log()

@@ -8,6 +8,19 @@ import time
 from harness import scaled
 
 
+def roundtrip(sock, data):
+    """Sends data and reads exactly its echo back (failing on EOF or a
+    difference); returns its length."""
+    sock.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = sock.recv(len(data) - len(got))
+        assert chunk, "EOF after %d of %d bytes" % (len(got), len(data))
+        got += chunk
+    assert got == data, (got, data)
+    return len(data)
+
+
 def recv_all(sock, limit=None):
     """Reads until EOF (or limit bytes); returns the bytes."""
     chunks, n = [], 0

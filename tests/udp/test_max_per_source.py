@@ -6,6 +6,7 @@ may connect again.  SIGUSR1's TCP counters match.
 import socket
 
 from harness import wait_until
+from streams import roundtrip
 from udptest import Echod, assert_counters, counters, run, scaled
 
 LIMIT = 2
@@ -17,17 +18,6 @@ def connect(d, source):
     s.connect(d.addr())
     s.settimeout(scaled(10))
     return s
-
-
-def roundtrip(s, data):
-    s.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = s.recv(len(data) - len(got))
-        assert chunk, "EOF after %d of %d bytes" % (len(got), len(data))
-        got += chunk
-    assert got == data, (got, data)
-    return len(data)
 
 
 def assert_refused(s):
