@@ -85,8 +85,10 @@ conn_set_peer(struct conn *c, const struct worker_conn *wc)
 	} else if (wc->sa.ss_family == AF_INET6) {
 		memcpy(c->peer_addr, &sin6->sin6_addr, 16);
 		c->peer_port = sin6->sin6_port;
-	} else
+	} else {
+		c->via_unix = 1;
 		return;		/* Unix peers are named by their listener */
+	}
 	c->peer_family = (uint8_t)wc->sa.ss_family;
 	/* An echo is a reply: Nagle would hold it for the last ACK. */
 	setsockopt(wc->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -164,7 +166,7 @@ conn_echo(struct conn *c, int fd)
 	if (n <= 0)
 		return n;
 	c->bytes_in += (uint64_t)n;
-	STAT_ADD(c->w->stats.bytes_in, (uint64_t)n);
+	STAT_ADD(c->w->stats[c->via_unix].bytes_in, (uint64_t)n);
 	/*
 	 * Stop reading rather than rely on a read watermark, which libevent
 	 * keeps polling for (libevent issue 891): a stalled client costs no CPU.
@@ -307,7 +309,7 @@ conn_count_out(struct conn *c)
 	uint64_t done = c->bytes_in -
 	    evbuffer_get_length(bufferevent_get_output(c->bev));
 
-	STAT_ADD(c->w->stats.bytes_out, done - c->bytes_out);
+	STAT_ADD(c->w->stats[c->via_unix].bytes_out, done - c->bytes_out);
 	c->bytes_out = done;
 }
 

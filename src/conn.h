@@ -44,6 +44,7 @@ struct conn {
 	uint8_t			 peer_eof:1;	/* peer half-closed: flush, close */
 	uint8_t			 draining:1;	/* shutdown: flush, half-close */
 	uint8_t			 lingering:1;	/* half-closed, discarding input */
+	uint8_t			 via_unix:1;	/* counted as WORKER_STATS_UNIX */
 };
 
 /* Serves an accepted connection on worker w; closes it on failure. */

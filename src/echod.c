@@ -10,6 +10,7 @@
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "server.h"
 
@@ -18,6 +19,7 @@ main(int argc, char **argv)
 {
 	struct config conf;
 	struct server srv;
+	struct metrics *metrics = NULL;
 	int rc;
 
 	evmem_install();
@@ -39,10 +41,12 @@ main(int argc, char **argv)
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	if ((rc = listener_open_all(&srv)) != 0)
+	if ((rc = listener_open_all(&srv)) != 0 ||
+	    (rc = metrics_open(srv.base, &conf.metrics, &srv, &metrics)) != 0)
 		goto out;
 	rc = server_run(&srv) == -1 ? EX_SOFTWARE : 0;
 out:
+	metrics_free(metrics);
 	server_free(&srv);
 	options_free(&conf);
 	libevent_global_shutdown();

@@ -18,6 +18,9 @@ static const struct opt echod_opts[] = {
 	{ "listen", 'l', "ADDR", OPT_ADDRS, C(listen), 0, 0, NULL, NULL,
 	  "listen on ADDR, repeatable: HOST:PORT, [V6]:PORT, *:PORT, "
 	  "unix:PATH (default: *:7)" },
+	{ "metrics", 0, "ADDR", OPT_ADDRS, C(metrics), 0, 0, NULL, NULL,
+	  "serve Prometheus metrics at http://ADDR/metrics, repeatable: "
+	  "HOST:PORT, [V6]:PORT, *:PORT, unix:PATH (default: off)" },
 	{ "high-watermark", 0, "SIZE", OPT_SIZE, C(high_watermark),
 	  1024, 1ULL << 30, "256K", NULL,
 	  "stop reading a client whose pending echo passes SIZE" },
@@ -147,4 +150,5 @@ void
 options_free(struct config *conf)
 {
 	addr_list_free(&conf->listen);
+	addr_list_free(&conf->metrics);
 }

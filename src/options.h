@@ -11,6 +11,7 @@
 
 struct config {
 	struct addr_list listen;
+	struct addr_list metrics;	/* --metrics: empty, off */
 	uint64_t	 high_watermark;
 	uint64_t	 low_watermark;
 	uint64_t	 max_connections;	/* 0: derive from RLIMIT_NOFILE */

@@ -51,14 +51,25 @@ server_wake(struct server *srv)
 void
 server_counters_sum(const struct server *srv, struct server_counters *c)
 {
-	struct worker_stats ws;
+	struct worker_stats ws, wu;
+	const struct listener *l;
 
-	worker_stats_sum(srv, &ws);
+	memset(c, 0, sizeof(*c));
+	worker_stats_sum(srv, &ws, &wu);
 	c->conns_open = server_nconns(srv);
 	c->stats = srv->stats;
 	c->bytes_in = ws.bytes_in;
 	c->bytes_out = ws.bytes_out;
+	c->unix_bytes_in = wu.bytes_in;
+	c->unix_bytes_out = wu.bytes_out;
 	udp_stats_sum(srv, &c->udp);
+	TAILQ_FOREACH(l, &srv->listeners, entry) {
+		if (strncmp(l->name, "unix:", 5) == 0)
+			c->listeners_unix++;
+		else
+			c->listeners_tcp++;
+	}
+	c->listeners_udp = (unsigned)udp_count(srv);
 }
 
 /* Bytes echoed over TCP, Unix and UDP. */

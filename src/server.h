@@ -12,6 +12,7 @@
 
 #include "options.h"
 #include "persource.h"
+#include "proxy.h"
 #include "srclimit.h"
 #include "udp.h"
 
@@ -64,9 +65,16 @@ struct server {
 struct server_counters {
 	uint64_t		 conns_open;
 	struct stats		 stats;
-	uint64_t		 bytes_in;
+	uint64_t		 bytes_in;	/* TCP and Unix */
 	uint64_t		 bytes_out;
+	uint64_t		 unix_bytes_in;	/* the Unix part of them */
+	uint64_t		 unix_bytes_out;
+	uint64_t		 proxy_refused;	/* PROXY headers refused */
+	uint64_t		 proxy_errors[PROXY_ERR_COUNT];
 	struct udp_stats	 udp;
+	unsigned		 listeners_tcp;
+	unsigned		 listeners_unix;
+	unsigned		 listeners_udp;
 };
 
 /*

@@ -104,6 +104,7 @@ udp_accept(struct udp_listener *u, struct mmsghdr *m, uint64_t now_ms)
 	struct sockaddr_storage *peer = m->msg_hdr.msg_name;
 
 	u->stats.in++;
+	u->stats.bytes_in += m->msg_len;
 	if ((m->msg_hdr.msg_flags & MSG_TRUNC) ||
 	    m->msg_len > conf->max_datagram) {
 		u->stats.drop_size++;
@@ -334,6 +335,7 @@ udp_stats_sum(const struct server *srv, struct udp_stats *sum)
 	TAILQ_FOREACH(u, &srv->udp, entry) {
 		sum->in += u->stats.in;
 		sum->out += u->stats.out;
+		sum->bytes_in += u->stats.bytes_in;
 		sum->bytes += u->stats.bytes;
 		sum->drop_loop += u->stats.drop_loop;
 		sum->drop_rate += u->stats.drop_rate;

@@ -18,7 +18,8 @@ struct server;
 struct udp_stats {
 	uint64_t	in;
 	uint64_t	out;
-	uint64_t	bytes;
+	uint64_t	bytes_in;	/* received, dropped or not */
+	uint64_t	bytes;		/* echoed */
 	uint64_t	drop_loop;	/* reflector source port, or broadcast */
 	uint64_t	drop_rate;	/* over the per-source rate */
 	uint64_t	drop_size;	/* over --max-datagram, or truncated */

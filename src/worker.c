@@ -246,14 +246,23 @@ worker_stop_all(struct server *srv)
 }
 
 void
-worker_stats_sum(const struct server *srv, struct worker_stats *sum)
+worker_stats_sum(const struct server *srv, struct worker_stats *sum,
+    struct worker_stats *unix_part)
 {
-	unsigned i;
+	const struct worker_stats *st;
+	unsigned i, k;
 
 	memset(sum, 0, sizeof(*sum));
+	memset(unix_part, 0, sizeof(*unix_part));
 	for (i = 0; i < srv->nworkers; i++) {
-		sum->bytes_in += STAT_GET(srv->workers[i].stats.bytes_in);
-		sum->bytes_out += STAT_GET(srv->workers[i].stats.bytes_out);
+		for (k = 0; k < WORKER_STATS_KINDS; k++) {
+			st = &srv->workers[i].stats[k];
+			sum->bytes_in += STAT_GET(st->bytes_in);
+			sum->bytes_out += STAT_GET(st->bytes_out);
+		}
+		st = &srv->workers[i].stats[WORKER_STATS_UNIX];
+		unix_part->bytes_in += STAT_GET(st->bytes_in);
+		unix_part->bytes_out += STAT_GET(st->bytes_out);
 	}
 }
 

@@ -25,6 +25,13 @@ struct worker_stats {
 	uint64_t	bytes_out;
 };
 
+/* A worker's stats, by the transport its clients reach it over. */
+enum worker_stats_kind {
+	WORKER_STATS_INET,
+	WORKER_STATS_UNIX,
+	WORKER_STATS_KINDS
+};
+
 struct worker {
 	struct server		*srv;
 	struct event_base	*base;
@@ -36,7 +43,7 @@ struct worker {
 	struct event		*pipe_ev;
 	TAILQ_HEAD(, conn)	 conns;
 	int			 draining;
-	struct worker_stats	 stats;
+	struct worker_stats	 stats[WORKER_STATS_KINDS];
 };
 
 /* What the main thread knows of an accepted connection. */
@@ -59,7 +66,9 @@ void	worker_drain_all(struct server *srv);
 void	worker_close_all(struct server *srv);
 /* Stops and joins the threads, frees every worker. */
 void	worker_stop_all(struct server *srv);
-void	worker_stats_sum(const struct server *srv, struct worker_stats *sum);
+/* Sums every worker's stats: all of them, and the Unix part alone. */
+void	worker_stats_sum(const struct server *srv, struct worker_stats *sum,
+	    struct worker_stats *unix_part);
 
 /* conn.c reports a closed connection to its worker. */
 void	worker_conn_closed(struct worker *w, struct conn *c);

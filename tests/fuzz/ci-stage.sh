@@ -36,7 +36,7 @@ build() {
 	confdir=$(configure_header) || return 1
 	cflags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 	    -D_GNU_SOURCE -I$top/src -I$confdir
-	    $(pkg-config --cflags libevent_core libsystemd)"
+	    $(pkg-config --cflags libevent_core libevent_extra libsystemd)"
 	mkdir -p "$work/obj" || return 1
 	# The client's range parser too: a parser of user input like the rest.
 	for src in "$top"/src/*.c "$top"/src/client/range.c; do
@@ -50,7 +50,7 @@ build() {
 		# shellcheck disable=SC2046,SC2086
 		clang $cflags -fsanitize=fuzzer,address,undefined \
 		    "$here/fuzz_$t.c" "$work"/obj/*.o \
-		    $(pkg-config --libs libevent_core libsystemd) \
+		    $(pkg-config --libs libevent_core libevent_extra libsystemd) \
 		    -o "$work/fuzz_$t" || return 1
 	done
 }

@@ -102,7 +102,7 @@ run_clang_tidy() {
 	sources | xargs -P 2 -I '{}' clang-tidy --quiet \
 	    --config-file="$here/clang-tidy.yaml" '{}' -- -D_GNU_SOURCE \
 	    -I"$top/src" -I"$work/clang" \
-	    $(pkg-config --cflags libevent_core libsystemd)
+	    $(pkg-config --cflags libevent_core libevent_extra libsystemd)
 }
 
 run_mandoc() {

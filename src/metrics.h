@@ -1,0 +1,31 @@
+/*
+ * metrics.h - the Prometheus endpoint: GET /metrics on libevent's evhttp,
+ * on the main loop, in the text exposition format (version 0.0.4).  The
+ * numbers are summed from the threads' own counters at scrape time
+ * (server_counters_sum), so serving them costs the hot path nothing.
+ *
+ * A scraper cannot stall the loop or grow memory: a few connections at
+ * once (more wait in the kernel's listen queue), small request limits, and
+ * a deadline per request.
+ */
+#ifndef ECHOD_METRICS_H
+#define ECHOD_METRICS_H
+
+#include <event2/event.h>
+
+#include "opt.h"
+
+struct metrics;
+struct server;
+
+/*
+ * Listens on every address in addrs (TCP or unix:) and serves srv's
+ * counters there.  Returns 0 with *out set (NULL when addrs is empty), or
+ * an exit status after logging which address failed and why.
+ */
+int	metrics_open(struct event_base *base, const struct addr_list *addrs,
+	    const struct server *srv, struct metrics **out);
+/* Closes the listeners and any scrape in progress; m may be NULL. */
+void	metrics_free(struct metrics *m);
+
+#endif
