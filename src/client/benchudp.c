@@ -60,7 +60,7 @@ struct ubench {
 	uint64_t		 outstanding;	/* released, not resolved */
 	uint64_t		 t0, stopped, last_echo;
 	size_t			 nslots;	/* open loop: turns per round */
-	struct event		*phase_timer, *sweep;
+	struct event		*phase_timer, *sweep, *progress;
 	uint64_t		 hdr[UB_BATCH];
 	struct iovec		 iov[UB_BATCH][2];
 	struct mmsghdr		 out[UB_BATCH];
@@ -425,6 +425,16 @@ ub_phase_end(evutil_socket_t fd, short what, void *arg)
 	ub_finish(b);
 }
 
+static void
+ub_progress(evutil_socket_t fd, short what, void *arg)
+{
+	struct ubench *b = arg;
+
+	(void)fd;
+	(void)what;
+	report_progress(b->res, 0, clock_monotonic_us() - b->t0);
+}
+
 static int
 usock_open(struct usock *s, const struct target *target)
 {
@@ -473,6 +483,10 @@ ub_init(struct ubench *b, const struct client_conf *conf,
 	    (b->sweep = event_new(b->base, -1, EV_PERSIST, ub_sweep, b)) ==
 	    NULL)
 		return -1;
+	/* A progress line only for a person watching a terminal. */
+	if (isatty(STDERR_FILENO) && (b->progress = event_new(b->base, -1,
+	    EV_PERSIST, ub_progress, b)) == NULL)
+		return -1;
 	for (i = 0; i < b->n; i++) {
 		b->socks[i].b = b;
 		b->socks[i].id = i;
@@ -504,6 +518,10 @@ ub_start(struct ubench *b)
 	b->t0 = now = clock_monotonic_us();
 	evtimer_add(b->phase_timer, &tv);
 	event_add(b->sweep, &sweep);
+	if (b->progress != NULL) {
+		tv = bench_tv(1000000);
+		event_add(b->progress, &tv);
+	}
 	for (i = 0; i < b->n && b->phase == UB_LOAD; i++)
 		if (b->socks[i].fd != -1)
 			usock_pump(&b->socks[i], now);
@@ -522,6 +540,10 @@ ub_free(struct ubench *b)
 	}
 	if (b->sweep != NULL)
 		event_free(b->sweep);
+	if (b->progress != NULL) {
+		event_free(b->progress);
+		report_progress_end();
+	}
 	if (b->phase_timer != NULL)
 		event_free(b->phase_timer);
 	if (b->base != NULL)

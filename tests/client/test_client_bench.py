@@ -1,7 +1,7 @@
 """Load tests against a real echod: pingpong, stream over a Unix socket and
 an open loop at a fixed rate; the JSON report parses and its counts add
 up; two thousand connections from one process; the text report; and a
-progress line on a terminal only."""
+progress line on a terminal only, over TCP and udp:."""
 import json
 import os
 import pty
@@ -71,7 +71,8 @@ def progress_on_pty(addr):
 
 def test():
     path = os.path.join(tempdir(), "echo.sock")
-    with Echod(listen=["127.0.0.1:0", "unix:" + path]) as d:
+    with Echod("--udp-rate", "0",
+               listen=["127.0.0.1:0", "unix:" + path, "udp:127.0.0.1:0"]) as d:
         tcp = d.listening[0]
         r = bench("-n", 8, "-d", 1, tcp)
         assert r["mode"] == "pingpong" and r["rate"] is None, r
@@ -113,9 +114,10 @@ def test():
             assert word in out, (word, out)
         assert "\r" not in err and "round trips" not in err, err
 
-        out, shown = progress_on_pty(tcp)
-        assert "round trips" in shown and "\r" in shown, shown
-        assert "status        OK" in out and "\r" not in out, out
+        for addr in (tcp, "udp:" + d.listening[2].split("udp:")[-1]):
+            out, shown = progress_on_pty(addr)
+            assert "round trips" in shown and "\r" in shown, shown
+            assert "status        OK" in out and "\r" not in out, out
         assert d.stop() == 0, d.log()
 
 
