@@ -24,6 +24,7 @@
 #define ACCEPT_RETRY_MS	250
 
 static struct log_ratelimit accept_rl = LOG_RATELIMIT_INIT(10000, 1);
+static struct log_ratelimit handoff_rl = LOG_RATELIMIT_INIT(10000, 1);
 static struct log_ratelimit persource_rl = LOG_RATELIMIT_INIT(10000, 3);
 static const char *const fields_exhausted[] = { MSGID_FDS_EXHAUSTED, NULL };
 static const char *const fields_failed[] = { MSGID_LISTEN_FAILED, NULL };
@@ -51,14 +52,13 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	wc.fd = fd;
 	wc.id = ++srv->next_conn_id;
 	wc.listener = l;
-	wc.salen = (socklen_t)salen;
 	memcpy(&wc.sa, sa, (size_t)salen);
 	srv->stats.conns_total++;
 	__atomic_add_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
 	if (worker_dispatch(srv, &wc) == -1) {
 		srv->stats.refused_busy++;
-		log_limited(&accept_rl, LOG_WARNING, NULL,
-		    "refusing a connection: workers are not keeping up");
+		log_limited(&handoff_rl, LOG_WARNING, NULL,
+		    "refusing a connection: no memory to hand it off");
 		persource_del(&srv->persource, wc.source);
 		__atomic_sub_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
 	}

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -16,17 +17,18 @@
 #include "server.h"
 #include "worker.h"
 
-enum worker_msg_type {
-	WORKER_CONN,
-	WORKER_DRAIN,
-	WORKER_CLOSE_ALL,
-	WORKER_EXIT,
-};
+/* What event_base_new() takes: epoll, and libevent's signal pipe. */
+#define WORKER_BASE_FDS		3
 
-/* Written whole to a pipe: smaller than PIPE_BUF, so never interleaved. */
+/* Control requests: bits, so one can never fail to queue or be lost. */
+#define WORKER_DRAIN		0x1
+#define WORKER_CLOSE_ALL	0x2
+#define WORKER_EXIT		0x4
+
+/* A queued hand-off; nodes are reused, so steady state allocates nothing. */
 struct worker_msg {
-	enum worker_msg_type	type;
-	struct worker_conn	conn;
+	struct worker_msg	*next;
+	struct worker_conn	 conn;
 };
 
 static void
@@ -52,62 +54,135 @@ worker_close(struct worker *w)
 		conn_close(c, "shutdown-timeout");
 }
 
+/* In order: drain, then close what is left, then leave the loop. */
 static void
-worker_handle(struct worker *w, const struct worker_msg *m)
+worker_control(struct worker *w, unsigned ctl)
 {
-	switch (m->type) {
-	case WORKER_CONN:
-		conn_accept(w, &m->conn);
-		break;
-	case WORKER_DRAIN:
+	if (ctl & WORKER_DRAIN)
 		worker_drain(w);
-		break;
-	case WORKER_CLOSE_ALL:
+	if (ctl & WORKER_CLOSE_ALL)
 		worker_close(w);
-		break;
-	case WORKER_EXIT:
+	if (ctl & WORKER_EXIT)
 		event_base_loopexit(w->base, NULL);
-		break;
-	}
+}
+
+/* Takes everything queued; the caller gives the nodes back. */
+static struct worker_msg *
+worker_queue_take(struct worker *w, unsigned *ctl)
+{
+	struct worker_msg *batch;
+
+	pthread_mutex_lock(&w->q.lock);
+	batch = w->q.head;
+	w->q.head = NULL;
+	w->q.tailp = &w->q.head;
+	*ctl = w->q.ctl;
+	w->q.ctl = 0;
+	pthread_mutex_unlock(&w->q.lock);
+	return batch;
 }
 
 static void
-worker_pipe_read(evutil_socket_t fd, short what, void *arg)
+worker_serve(struct worker *w, struct worker_msg *batch)
+{
+	struct worker_msg *m, *last = NULL;
+
+	for (m = batch; m != NULL; m = m->next) {
+		conn_accept(w, &m->conn);
+		last = m;
+	}
+	if (last == NULL)
+		return;
+	pthread_mutex_lock(&w->q.lock);
+	last->next = w->q.free;
+	w->q.free = batch;
+	pthread_mutex_unlock(&w->q.lock);
+}
+
+/*
+ * The worker's side of the queue.  The eventfd is read before the queue is
+ * taken: a hand-off queued after the take finds the queue empty and writes
+ * the eventfd again, so nothing queued is ever left without a wake-up.
+ */
+static void
+worker_queue_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	struct worker_msg msgs[16];
-	ssize_t n;
-	size_t i;
+	struct worker_msg *batch;
+	uint64_t count;
+	unsigned ctl;
 
 	(void)what;
-	n = read(fd, msgs, sizeof(msgs));
-	for (i = 0; n > 0 && i < (size_t)n / sizeof(msgs[0]); i++)
-		worker_handle(w, &msgs[i]);
+	(void)!read(fd, &count, sizeof(count));	/* EAGAIN: a late wake-up */
+	batch = worker_queue_take(w, &ctl);
+	/* Connections queued before a control request are served first. */
+	worker_serve(w, batch);
+	worker_control(w, ctl);
 }
 
-/* Worker 0 is the main thread itself: no pipe, a direct call. */
-static int
-worker_send(struct worker *w, const struct worker_msg *m)
+/* Wakes the worker after its queue went from empty to non-empty. */
+static void
+worker_notify(struct worker *w)
 {
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is full, so the worker is already woken. */
+	(void)!write(w->q.efd, &one, sizeof(one));
+}
+
+/* Worker 0 is the main thread itself: no queue, a direct call. */
+static void
+worker_send_control(struct worker *w, unsigned ctl)
+{
+	int was_empty;
+
 	if (w->index == 0) {
-		worker_handle(w, m);
+		worker_control(w, ctl);
+		return;
+	}
+	pthread_mutex_lock(&w->q.lock);
+	was_empty = w->q.head == NULL && w->q.ctl == 0;
+	w->q.ctl |= ctl;
+	pthread_mutex_unlock(&w->q.lock);
+	if (was_empty)
+		worker_notify(w);
+}
+
+static int
+worker_send_conn(struct worker *w, const struct worker_conn *wc)
+{
+	struct worker_msg *m;
+	int was_empty;
+
+	if (w->index == 0) {
+		conn_accept(w, wc);
 		return 0;
 	}
-	return write(w->pipe_wr, m, sizeof(*m)) == (ssize_t)sizeof(*m) ? 0 : -1;
+	pthread_mutex_lock(&w->q.lock);
+	if ((m = w->q.free) != NULL)
+		w->q.free = m->next;
+	else if ((m = malloc(sizeof(*m))) == NULL) {
+		pthread_mutex_unlock(&w->q.lock);
+		return -1;
+	}
+	m->next = NULL;
+	m->conn = *wc;
+	was_empty = w->q.head == NULL && w->q.ctl == 0;
+	*w->q.tailp = m;
+	w->q.tailp = &m->next;
+	pthread_mutex_unlock(&w->q.lock);
+	if (was_empty)
+		worker_notify(w);
+	return 0;
 }
 
 static void
-worker_send_all(struct server *srv, enum worker_msg_type type)
+worker_send_all(struct server *srv, unsigned ctl)
 {
-	struct worker_msg m;
 	unsigned i;
 
-	memset(&m, 0, sizeof(m));
-	m.type = type;
 	for (i = 0; i < srv->nworkers; i++)
-		if (worker_send(&srv->workers[i], &m) == -1)
-			log_at(LOG_ERR | LOG_ERRNO, NULL,
-			    "worker %u: cannot send a message", i);
+		worker_send_control(&srv->workers[i], ctl);
 }
 
 static void *
@@ -120,31 +195,51 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Out of descriptors, libevent exits inside event_base_new() (evsig_init_)
+ * instead of failing: check the ones it takes are free first.  Only the
+ * main thread runs while loops are made, so none is taken in between.
+ */
+static int
+worker_fds_free(int fd, int n)
+{
+	int dups[WORKER_BASE_FDS], i, err = 0;
+
+	for (i = 0; i < n; i++)
+		if ((dups[i] = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+			err = errno;
+			break;
+		}
+	while (i-- > 0)
+		close(dups[i]);
+	errno = err;
+	return err == 0 ? 0 : -1;
+}
+
+/*
+ * Every field is made safe to free first, so a worker whose set-up failed
+ * half way is cleaned up like any other.
+ */
 static int
 worker_init(struct server *srv, struct worker *w, unsigned index)
 {
-	int fds[2];
-
 	w->srv = srv;
 	w->index = index;
 	TAILQ_INIT(&w->conns);
-	w->pipe_rd = w->pipe_wr = -1;
+	pthread_mutex_init(&w->q.lock, NULL);
+	w->q.tailp = &w->q.head;
+	w->q.efd = -1;
 	if (index == 0) {
 		w->base = srv->base;
 		return 0;
 	}
-	if ((w->base = event_base_new()) == NULL ||
-	    pipe2(fds, O_CLOEXEC) == -1)
+	if ((w->q.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    worker_fds_free(w->q.efd, WORKER_BASE_FDS) == -1 ||
+	    (w->base = event_base_new()) == NULL)
 		return -1;
-	w->pipe_rd = fds[0];
-	w->pipe_wr = fds[1];
-	/* A worker that falls behind refuses connections, never blocks main. */
-	if (evutil_make_socket_nonblocking(w->pipe_wr) == -1 ||
-	    evutil_make_socket_nonblocking(w->pipe_rd) == -1)
-		return -1;
-	w->pipe_ev = event_new(w->base, w->pipe_rd, EV_READ | EV_PERSIST,
-	    worker_pipe_read, w);
-	if (w->pipe_ev == NULL || event_add(w->pipe_ev, NULL) == -1)
+	w->q.ev = event_new(w->base, w->q.efd, EV_READ | EV_PERSIST,
+	    worker_queue_read, w);
+	if (w->q.ev == NULL || event_add(w->q.ev, NULL) == -1)
 		return -1;
 	return 0;
 }
@@ -159,11 +254,12 @@ worker_start_all(struct server *srv, unsigned n)
 	srv->workers = calloc(n, sizeof(*srv->workers));
 	if (srv->workers == NULL)
 		return -1;
-	srv->nworkers = n;
+	/* Cleanup covers the workers counted here, and only those. */
 	for (i = 0; i < n; i++) {
+		srv->nworkers = i + 1;
 		if (worker_init(srv, &srv->workers[i], i) == -1) {
-			log_at(LOG_ERR | LOG_ERRNO, NULL,
-			    "cannot set up event loop %u of %u", i + 1, n);
+			log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot set up "
+			    "event loop %u of %u", i + 1, n);
 			return -1;
 		}
 	}
@@ -189,13 +285,9 @@ int
 worker_dispatch(struct server *srv, const struct worker_conn *wc)
 {
 	struct worker *w = &srv->workers[srv->next_worker];
-	struct worker_msg m;
 
 	srv->next_worker = (srv->next_worker + 1) % srv->nworkers;
-	memset(&m, 0, sizeof(m));
-	m.type = WORKER_CONN;
-	m.conn = *wc;
-	if (worker_send(w, &m) == -1) {
+	if (worker_send_conn(w, wc) == -1) {
 		close(wc->fd);
 		return -1;
 	}
@@ -214,32 +306,48 @@ worker_close_all(struct server *srv)
 	worker_send_all(srv, WORKER_CLOSE_ALL);
 }
 
+/* A worker whose set-up failed half way is freed like any other. */
+static void
+worker_free(struct worker *w)
+{
+	struct worker_msg *m;
+	struct conn *c;
+	unsigned ctl;
+
+	/* Hand-offs the loop never took are served, to be closed below. */
+	worker_serve(w, worker_queue_take(w, &ctl));
+	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
+		conn_close(c, "exit");
+	while ((m = w->q.free) != NULL) {
+		w->q.free = m->next;
+		free(m);
+	}
+	pthread_mutex_destroy(&w->q.lock);
+	if (w->index == 0)
+		return;		/* its loop is the main thread's */
+	if (w->q.ev != NULL)
+		event_free(w->q.ev);
+	if (w->q.efd != -1)
+		close(w->q.efd);
+	if (w->base != NULL)
+		event_base_free(w->base);
+}
+
 void
 worker_stop_all(struct server *srv)
 {
 	struct worker *w;
-	struct conn *c;
 	unsigned i;
 
 	if (srv->workers == NULL)
 		return;
-	worker_send_all(srv, WORKER_EXIT);
 	for (i = 0; i < srv->nworkers; i++) {
 		w = &srv->workers[i];
-		if (w->started)
+		if (w->started) {
+			worker_send_control(w, WORKER_EXIT);
 			pthread_join(w->thread, NULL);
-		while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-			conn_close(c, "exit");
-		if (i == 0)
-			continue;
-		if (w->pipe_ev != NULL)
-			event_free(w->pipe_ev);
-		if (w->pipe_rd != -1)
-			close(w->pipe_rd);
-		if (w->pipe_wr != -1)
-			close(w->pipe_wr);
-		if (w->base != NULL)
-			event_base_free(w->base);
+		}
+		worker_free(w);
 	}
 	free(srv->workers);
 	srv->workers = NULL;

@@ -2,6 +2,7 @@
  * worker.h - one event loop per thread serving TCP connections.  The main
  * thread accepts and hands each connection to a worker round-robin; worker 0
  * runs on the main thread's own loop, so --threads 1 has no hand-off at all.
+ * A hand-off or a control request is never dropped.
  * Workers talk back only through server_wake().
  */
 #ifndef ECHOD_WORKER_H
@@ -32,15 +33,33 @@ enum worker_stats_kind {
 	WORKER_STATS_KINDS
 };
 
+struct worker_msg;
+
+/*
+ * What the main thread sends a worker thread (memcached's thread.c): a
+ * locked FIFO of hand-offs without a bound, so no burst can drop one, plus
+ * control bits, so a control request can neither fail to queue nor be
+ * lost; one eventfd wakes the worker, written only when the queue goes from
+ * empty to non-empty.  Its length is bounded by --max-connections, since
+ * each queued connection already holds its slot.
+ */
+struct worker_queue {
+	pthread_mutex_t		 lock;
+	struct worker_msg	*head;
+	struct worker_msg	**tailp;
+	struct worker_msg	*free;	/* nodes to reuse */
+	unsigned		 ctl;	/* WORKER_DRAIN, ... pending */
+	int			 efd;
+	struct event		*ev;
+};
+
 struct worker {
 	struct server		*srv;
 	struct event_base	*base;
 	unsigned		 index;
 	pthread_t		 thread;
 	int			 started;
-	int			 pipe_rd;	/* messages from the main thread */
-	int			 pipe_wr;
-	struct event		*pipe_ev;
+	struct worker_queue	 q;
 	TAILQ_HEAD(, conn)	 conns;
 	int			 draining;
 	struct worker_stats	 stats[WORKER_STATS_KINDS];
@@ -52,13 +71,12 @@ struct worker_conn {
 	uint64_t		 id;
 	struct listener		*listener;
 	struct persource_entry	*source;
-	socklen_t		 salen;
 	struct sockaddr_storage	 sa;
 };
 
 /* Creates worker 0 on the main loop and n - 1 threads with their own. */
 int	worker_start_all(struct server *srv, unsigned n);
-/* Hands a connection to the next worker; -1 (fd closed) if it cannot. */
+/* Hands a connection to the next worker; -1 (fd closed): out of memory. */
 int	worker_dispatch(struct server *srv, const struct worker_conn *wc);
 /* Every worker stops reading and flushes its connections. */
 void	worker_drain_all(struct server *srv);
