@@ -192,6 +192,23 @@ case $status in
 *) ko "StatusText: '$status'" ;;
 esac
 
+echo "== systemctl kill -s HUP"
+# SIGHUP's default action ended the service (status 129): it must not.
+$IN systemctl kill -s HUP echod.service || ko "systemctl kill -s HUP"
+# Wait for echod to say it handled it (or for 10 s), then look.
+for _ in $(seq 100); do
+	$IN journalctl --sync
+	$IN journalctl -u echod.service "_PID=$pid" --no-pager -q -g SIGHUP |
+	    grep -q . && break
+	sleep 0.1
+done
+if [ "$(show ActiveState)" = active ] && [ "$(show MainPID)" = "$pid" ] &&
+    [ "$(show NRestarts)" = 0 ] && client first >/dev/null; then
+	ok "SIGHUP left echod.service active, same MainPID, still echoing"
+else
+	ko "after SIGHUP: $(show ActiveState), MainPID $(show MainPID) (was $pid)"
+fi
+
 echo "== systemctl stop during a transfer"
 client stream "$work/stream.ready" >stream.out 2>&1 &
 spid=$!
