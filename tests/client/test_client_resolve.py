@@ -100,15 +100,17 @@ def test():
         return
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         raise SkipTest("needs root and unshare for a namespace of its own")
+    if subprocess.run(["unshare", "-n", "-m", "true"],
+                      capture_output=True).returncode != 0:
+        raise SkipTest("cannot make a network and mount namespace here")
     env = dict(os.environ, **{INSIDE: "1"})
     p = subprocess.run(["unshare", "-n", "-m", sys.executable,
                         os.path.abspath(sys.argv[0])], env=env,
                        capture_output=True, text=True, timeout=600)
-    sys.stdout.write(p.stdout)
-    sys.stderr.write(p.stderr)
     if p.returncode == 77:
-        raise SkipTest("skipped inside the namespace")
-    assert p.returncode == 0, "failed inside the namespace"
+        raise SkipTest("skipped inside the namespace: %s" % p.stdout)
+    sys.stderr.write(p.stderr)
+    assert p.returncode == 0, "failed inside the namespace:\n" + p.stdout
 
 
 run(test)
