@@ -22,8 +22,8 @@ static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
 static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
 
 /*
- * Descriptors one event loop holds: its epoll instance, libevent's signal
- * pipe, and the pipe that feeds it (the main loop's: its wake-up pipe).
+ * Descriptors one event loop holds, at most: its epoll instance, libevent's
+ * signal pipe, and what wakes it (a worker's eventfd, the main loop's pipe).
  */
 #define SERVER_LOOP_FDS		5
 /* The rest echod needs to start: stdio, listeners, the journal. */
