@@ -345,8 +345,10 @@ metrics_fail(const struct addr_spec *spec, const char *what, int err)
 {
 	char text[ADDR_TEXT_MAX];
 
-	log_err("cannot listen on %s (--metrics): %s: %s",
-	    addr_spec_format(spec, text, sizeof(text)), what, strerror(err));
+	addr_spec_format(spec, text, sizeof(text));
+	errno = err;
+	log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot listen on %s (--metrics): %s",
+	    text, what);
 	return EX_OSERR;
 }
 
