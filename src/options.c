@@ -1,9 +1,11 @@
 /* options.c - echod's option table, defaults and cross-checks. */
 #include "config.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sysexits.h>
@@ -63,7 +65,17 @@ static const struct opt echod_opts[] = {
 	  log_target_names, "auto, journal or stderr" },
 	{ "verbose", 'v', NULL, OPT_COUNT, C(verbose), 0, 0, NULL, NULL,
 	  "log one level more, repeatable" },
+	{ "config", 0, "FILE", OPT_STRING, C(config_path), 0, 0, NULL, NULL,
+	  "read settings from FILE (default: " OPTIONS_CONFIG_DEFAULT
+	  ", if it exists)" },
+	{ "check-config", 0, NULL, OPT_FLAG, C(check_config), 0, 0, NULL, NULL,
+	  "check the settings, print them as echod.conf, and exit" },
 	OPT_HELP_AND_VERSION,
+};
+
+/* What echod does rather than how it serves: the command line's alone. */
+static const char *const echod_cli_only[] = {
+	"config", "check-config", "help", "version", NULL,
 };
 
 static uint64_t
@@ -90,7 +102,7 @@ options_default_threads(void)
 	return n < 1 ? 1 : n > 256 ? 256 : (uint64_t)n;
 }
 
-static int
+int
 options_check(struct config *conf, char *why, size_t whylen)
 {
 	if (conf->low_watermark >= conf->high_watermark) {
@@ -105,40 +117,123 @@ options_check(struct config *conf, char *why, size_t whylen)
 	conf->log_level += conf->verbose;
 	if (conf->log_level > LOG_DEBUG)
 		conf->log_level = LOG_DEBUG;
+	/* Folded in: the settings printed read back to the same level. */
+	conf->verbose = 0;
 	return 0;
+}
+
+void
+options_conffile(struct conffile *cf, const char *path, struct config *conf)
+{
+	cf->path = path;
+	cf->opts = echod_opts;
+	cf->nopts = OPT_COUNT_OF(echod_opts);
+	cf->refused = echod_cli_only;
+	cf->conf = conf;
+}
+
+/*
+ * The command line alone, for its errors, --help, --version and --config:
+ * -1 to go on, else the exit status.
+ */
+static int
+options_argv(int argc, char **argv, struct config *cli, char *why,
+    size_t whylen)
+{
+	int first;
+
+	switch (opt_parse(echod_opts, OPT_COUNT_OF(echod_opts), argc, argv,
+	    cli, &first, why, whylen)) {
+	case OPT_SHOW_HELP:
+		printf("echod - an echo service (RFC 862)\n\n");
+		opt_usage(stdout, "echod [options]", echod_opts,
+		    OPT_COUNT_OF(echod_opts));
+		return 0;
+	case OPT_SHOW_VERSION:
+		printf("echod %s\n", PACKAGE_VERSION);
+		return 0;
+	case OPT_ERROR:
+		return EX_USAGE;
+	case OPT_OK:
+		break;
+	}
+	if (first < argc) {
+		snprintf(why, whylen, "unexpected argument: %s", argv[first]);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+/* The settings as echod.conf would hold them: --check-config's output. */
+static int
+options_print(struct config *conf, char *why, size_t whylen)
+{
+	struct conffile cf;
+
+	options_conffile(&cf, NULL, conf);
+	printf("# echod --check-config: the settings in effect\n");
+	if (conffile_print(stdout, &cf, why, whylen) == -1)
+		return EX_USAGE;
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "echod: cannot write the settings: %s\n",
+		    strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+/* The defaults, then the file (path, or the default one if it is there). */
+static int
+options_file(const char *path, struct config *conf)
+{
+	struct conffile cf;
+	char why[512];
+	int rc;
+
+	opt_defaults(echod_opts, OPT_COUNT_OF(echod_opts), conf);
+	options_conffile(&cf, path != NULL ? path : OPTIONS_CONFIG_DEFAULT,
+	    conf);
+	rc = conffile_load(&cf, path != NULL, &conf->config_text, why,
+	    sizeof(why));
+	if (rc != 0)
+		fprintf(stderr, "echod: %s%s\n", why, rc == EX_USAGE ?
+		    " (see echod.conf(5))" : "");
+	return rc;
 }
 
 int
 options_parse(int argc, char **argv, struct config *conf)
 {
+	struct config cli;
+	const char *path;
 	char why[512];
-	int first;
+	int rc, first;
 
 	memset(conf, 0, sizeof(*conf));
-	switch (opt_parse(echod_opts, OPT_COUNT_OF(echod_opts), argc, argv,
-	    conf, &first, why, sizeof(why))) {
-	case OPT_SHOW_HELP:
-		printf("echod - an echo service (RFC 862)\n\n");
-		opt_usage(stdout, "echod [options]", echod_opts,
-		    OPT_COUNT_OF(echod_opts));
+	memset(&cli, 0, sizeof(cli));
+	rc = options_argv(argc, argv, &cli, why, sizeof(why));
+	path = cli.config_path;
+	options_free(&cli);
+	if (rc == EX_USAGE)
+		goto usage;
+	if (rc != -1)
+		return rc;
+
+	if ((rc = options_file(path, conf)) != 0) {
 		options_free(conf);
-		return 0;
-	case OPT_SHOW_VERSION:
-		printf("echod %s\n", PACKAGE_VERSION);
+		return rc;
+	}
+	/* Again, over the file: the command line has the last word. */
+	if (opt_parse_argv(echod_opts, OPT_COUNT_OF(echod_opts), argc, argv,
+	    conf, &first, why, sizeof(why)) != OPT_OK ||
+	    options_check(conf, why, sizeof(why)) == -1)
+		goto usage;
+	if (conf->check_config) {
+		if ((rc = options_print(conf, why, sizeof(why))) == EX_USAGE)
+			goto usage;
 		options_free(conf);
-		return 0;
-	case OPT_ERROR:
-		goto usage;
-	case OPT_OK:
-		break;
+		return rc;
 	}
-	if (first < argc) {
-		snprintf(why, sizeof(why), "unexpected argument: %s",
-		    argv[first]);
-		goto usage;
-	}
-	if (options_check(conf, why, sizeof(why)) == -1)
-		goto usage;
 	return -1;
 usage:
 	fprintf(stderr, "echod: %s (see echod --help)\n", why);
@@ -151,4 +246,6 @@ options_free(struct config *conf)
 {
 	addr_list_free(&conf->listen);
 	addr_list_free(&conf->metrics);
+	free(conf->config_text);
+	conf->config_text = NULL;
 }

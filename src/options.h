@@ -4,7 +4,11 @@
 
 #include <stdint.h>
 
+#include "conffile.h"
 #include "opt.h"
+
+/* Where the settings are read from without --config. */
+#define OPTIONS_CONFIG_DEFAULT	SYSCONFDIR "/echod.conf"
 
 /* Descriptors kept back for listeners, logging and the library's own use. */
 #define FD_RESERVE	32
@@ -28,14 +32,34 @@ struct config {
 	int		 udp_allow_low_ports;
 	int		 log_level;
 	int		 log_target;		/* enum log_target */
-	int		 verbose;
+	int		 verbose;		/* folded into log_level */
+	const char	*config_path;		/* --config; NULL: the default */
+	int		 check_config;		/* print the settings, exit */
+	char		*config_text;		/* the file as read: values
+						   point into it */
 };
 
 /*
- * Fills *conf from argv.  Returns -1 to continue, or an exit status: 0 after
- * --help or --version, EX_USAGE after printing a one-line error.
+ * Fills *conf from the defaults, then the settings file (--config, else
+ * OPTIONS_CONFIG_DEFAULT if it exists), then argv, which overrides the file
+ * (a --listen replaces the file's listen lines).  Returns -1 to continue, or
+ * an exit status: 0 after --help, --version or --check-config (which prints
+ * the settings as a file), EX_USAGE or EX_NOINPUT (the file cannot be read)
+ * after printing a one-line error.  Opens no socket.
  */
 int	options_parse(int argc, char **argv, struct config *conf);
 void	options_free(struct config *conf);
+
+/*
+ * Checks the settings against each other, fills in the defaults computed at
+ * run time (0 for max_connections or threads) and folds verbose into
+ * log_level: what options_parse does after reading them.  On error returns
+ * -1 with a one-line reason in why.
+ */
+int	options_check(struct config *conf, char *why, size_t whylen);
+
+/* echod.conf's view of the option table, over conf (NULL for the sample). */
+void	options_conffile(struct conffile *cf, const char *path,
+	    struct config *conf);
 
 #endif

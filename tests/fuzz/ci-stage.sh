@@ -16,7 +16,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/echod-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
 pass=0 fail=0
-targets="addr units options srclimit proxy range"
+targets="addr units options srclimit proxy range conffile"
 
 # config.h: the tree's own when it is configured in place, else a scratch one.
 configure_header() {
@@ -35,12 +35,12 @@ configure_header() {
 build() {
 	confdir=$(configure_header) || return 1
 	cflags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
-	    -D_GNU_SOURCE -I$top/src -I$confdir
+	    -D_GNU_SOURCE -DSYSCONFDIR=\"$work/etc\" -I$top/src -I$confdir
 	    $(pkg-config --cflags libevent_core libevent_extra libsystemd)"
 	mkdir -p "$work/obj" || return 1
 	# The client's range parser too: a parser of user input like the rest.
 	for src in "$top"/src/*.c "$top"/src/client/range.c; do
-		case $src in */echod.c) continue ;; esac
+		case $src in */echod.c | */confsample.c) continue ;; esac
 		obj=$work/obj/$(basename "$src" .c).o
 		# shellcheck disable=SC2086
 		clang $cflags -fsanitize=fuzzer-no-link,address,undefined \
@@ -56,7 +56,8 @@ build() {
 }
 
 # New inputs go to a scratch corpus listed first; the seeds are only read.
-# The fuzzer's own output is in $work/$t.log.
+# The fuzzer's own output is in $work/$t.log.  stdin is /dev/null, so that
+# an input such as --config /dev/stdin reads nothing rather than waits.
 run() {
 	t=$1
 	mkdir -p "$work/corpus/$t" "$work/art/$t" || return 1
@@ -65,7 +66,7 @@ run() {
 	# shellcheck disable=SC2086
 	"$work/fuzz_$t" $flags -max_total_time="$seconds" -timeout=10 \
 	    -print_final_stats=1 -artifact_prefix="$work/art/$t/" \
-	    "$work/corpus/$t" "$here/corpus/$t" >"$work/$t.log" 2>&1
+	    "$work/corpus/$t" "$here/corpus/$t" >"$work/$t.log" 2>&1 </dev/null
 	rc=$?
 	for f in "$work/art/$t"/*; do
 		[ -f "$f" ] || continue

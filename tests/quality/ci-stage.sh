@@ -92,6 +92,7 @@ run_cppcheck() {
 	# shellcheck disable=SC2046
 	cppcheck --enable=warning,performance,portability --error-exitcode=1 \
 	    --std=c11 --quiet --inline-suppr --library=posix -D_GNU_SOURCE \
+	    -DSYSCONFDIR='"/etc"' \
 	    -I"$top/src" -I"$work/clang" --include="$queue" $(sources)
 }
 
@@ -101,6 +102,7 @@ run_clang_tidy() {
 	# shellcheck disable=SC2046
 	sources | xargs -P 2 -I '{}' clang-tidy --quiet \
 	    --config-file="$here/clang-tidy.yaml" '{}' -- -D_GNU_SOURCE \
+	    -DSYSCONFDIR='"/etc"' \
 	    -I"$top/src" -I"$work/clang" \
 	    $(pkg-config --cflags libevent_core libevent_extra libsystemd)
 }

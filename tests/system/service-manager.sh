@@ -76,6 +76,26 @@ for f in "$bin" "$unitdir/echod.socket" "$unitdir/echod.service" \
 done
 ok "make install put $bin, its units and its catalog in place"
 
+# echod.conf: where the binary looks, readable by the unit's dynamic user,
+# and kept by a second make install once an operator has edited it.
+conf=$("root$bin" --help |
+    sed -n 's|.*(default: \(/.*/echod\.conf\), if it exists)$|\1|p')
+[ -n "$conf" ] && [ -f "root$conf" ] ||
+	die "make install did not install ${conf:-echod.conf}"
+mode=$(stat -c %a "root$conf")
+[ "$mode" = 644 ] || ko "$conf is installed with mode $mode, not 644"
+printf 'max-connections = 4242\n' >>"root$conf" && cp "root$conf" conf.edited
+make -C "$build" install DESTDIR="$work/root" >>"$work/build.log" 2>&1 ||
+	die "make install, again"
+cmp -s conf.edited "root$conf" &&
+	ok "make install put $conf in place, and kept it once edited" ||
+	ko "a second make install overwrote the edited $conf"
+# Outside /usr, the file is laid over its directory inside the namespace.
+case $conf in
+/usr/*) confmount=: ;;
+*) confmount="mount -t overlay overlay -o lowerdir=$work/root${conf%/*}:${conf%/*} ${conf%/*}" ;;
+esac
+
 # The manager sees only these units: no host services, no generators.
 mkdir -p nsunits/sysinit.target.wants nsunits/echod.socket.d \
     nsunits/echod.service.d empty
@@ -107,6 +127,7 @@ mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=755 tmpfs /var/lib/systemd/catalog
 # The installed tree, seen where make install meant it to be.
 mount -t overlay overlay -o lowerdir=$work/root/usr:/usr /usr
+$confmount
 mkdir -p /run/systemd/journald.conf.d
 printf '[Journal]\nStorage=volatile\nReadKMsg=no\nRateLimitBurst=0\n' \
     >/run/systemd/journald.conf.d/test.conf
@@ -170,6 +191,13 @@ else
 fi
 [ "$(show ActiveState)" = active ] && ok "echod.service active" ||
 	ko "echod.service is $(show ActiveState)"
+$IN journalctl --sync
+if $IN journalctl -u echod.service -o cat --no-pager |
+    grep -q 'ready: .* at most 4242 connections'; then
+	ok "echod read $conf inside the unit's sandbox (max-connections = 4242)"
+else
+	ko "echod.service did not apply $conf: $($IN journalctl -u echod.service -o cat --no-pager | grep ready:)"
+fi
 
 echo "== privileges"
 pid=$(show MainPID)

@@ -21,8 +21,9 @@ grep -q '^ExecStart=/.*/echod$' "$unit" || fail "$unit: ExecStart is not an abso
 # verify checks that ExecStart= is executable: point it at this build.
 sed "s|^ExecStart=.*|ExecStart=$ECHOD|" "$unit" >"$tmp/echod.service"
 cp "$srcdir/systemd/echod.socket" "$tmp/"
-mkdir -p "$tmp/man/man8" "$tmp/echod.socket.d"
+mkdir -p "$tmp/man/man8" "$tmp/man/man5" "$tmp/echod.socket.d"
 cp man/echod.8 "$tmp/man/man8/"
+cp man/echod.conf.5 "$tmp/man/man5/"
 verify() {
 	out=$(cd "$tmp" && MANPATH="$tmp/man" systemd-analyze verify \
 	    echod.socket echod.service 2>&1) || fail "verify $1: $out"

@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <syslog.h>
@@ -397,6 +399,8 @@ test_help_version(void **state)
 		"-h, --help", "-V, --version",
 		"(default: 256K)", "(default: 64K)", "(default: 300)",
 		"(default: 10)", "(default: 1024)", "(default: notice)",
+		"--config FILE", "(default: " SYSCONFDIR "/echod.conf",
+		"--check-config",
 	};
 	static struct run r;
 	size_t i;
@@ -471,6 +475,199 @@ test_parse_again(void **state)
 	options_free(&r.conf);
 }
 
+/* A settings file, and the directory it is in, removed by unmake(). */
+static void
+make_conf(const char *path, const char *text)
+{
+	FILE *f;
+
+	(void)mkdir(SYSCONFDIR, 0755);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+unmake(const char *path)
+{
+	assert_int_equal(unlink(path), 0);
+	(void)rmdir(SYSCONFDIR);
+}
+
+#define CONF_FILE	SYSCONFDIR "/other.conf"
+
+/* The default file is read when it is there, and its absence is fine. */
+static void
+test_config_default(void **state)
+{
+	static struct run r;
+
+	(void)state;
+	(void)unlink(OPTIONS_CONFIG_DEFAULT);
+	PARSE(&r, "-c", "9");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.err, "");
+	assert_int_equal(r.conf.backlog, 1024);
+	options_free(&r.conf);
+
+	make_conf(OPTIONS_CONFIG_DEFAULT, "backlog = 77\n");
+	PARSE(&r, "-c", "9");
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.conf.backlog, 77);
+	assert_int_equal(r.conf.max_connections, 9);
+	options_free(&r.conf);
+	/* --config reads its file instead, not as well. */
+	make_conf(CONF_FILE, "idle-timeout = 5\n");
+	PARSE(&r, "--config", CONF_FILE);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.conf.backlog, 1024);
+	assert_int_equal(r.conf.idle_timeout_ms, 5000);
+	options_free(&r.conf);
+	unmake(CONF_FILE);
+	unmake(OPTIONS_CONFIG_DEFAULT);
+}
+
+/* The command line overrides the file; its --listen replaces the list. */
+static void
+test_config_overrides(void **state)
+{
+	static const struct {
+		const char	*args[5];
+		uint64_t	 backlog;
+		size_t		 nlisten;
+		int		 level;
+	} cases[] = {
+		{ { NULL }, 5, 2, LOG_WARNING },
+		{ { "--backlog", "6" }, 6, 2, LOG_WARNING },
+		{ { "-l", "127.0.0.1:9" }, 5, 1, LOG_WARNING },
+		{ { "-l", "127.0.0.1:9", "-l", "[::1]:9" }, 5, 2, LOG_WARNING },
+		/* -v counts afresh: once replaces the file's once. */
+		{ { "-v" }, 5, 2, LOG_WARNING },
+		{ { "-vv" }, 5, 2, LOG_NOTICE },
+		{ { "--log-level", "debug" }, 5, 2, LOG_DEBUG },
+	};
+	static struct run r;
+	const char *args[8];
+	size_t i, j;
+
+	(void)state;
+	make_conf(CONF_FILE, "backlog = 5\nlisten = 127.0.0.1:7001\n"
+	    "log-level = err\nverbose = 1\nlisten = unix:@echod-test\n");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		args[0] = "--config";
+		args[1] = CONF_FILE;
+		for (j = 0; cases[i].args[j] != NULL; j++)
+			args[2 + j] = cases[i].args[j];
+		args[2 + j] = NULL;
+		parse_argv(&r, args);
+		if (r.rc != -1)
+			fail_msg("case %zu: %d: %s", i, r.rc, r.err);
+		if (r.conf.backlog != cases[i].backlog ||
+		    r.conf.listen.n != cases[i].nlisten ||
+		    r.conf.log_level != cases[i].level)
+			fail_msg("case %zu: backlog %llu, %zu listen, level %d",
+			    i, (unsigned long long)r.conf.backlog,
+			    r.conf.listen.n, r.conf.log_level);
+		options_free(&r.conf);
+	}
+	PARSE(&r, "--config", CONF_FILE, "-l", "127.0.0.1:9");
+	assert_string_equal(r.conf.listen.v[0].host, "127.0.0.1");
+	assert_int_equal(r.conf.listen.v[0].port, 9);
+	options_free(&r.conf);
+	unmake(CONF_FILE);
+}
+
+/* A bad file: exit 64 and one line naming the file and the line. */
+static void
+test_config_refusals(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*says;
+	} cases[] = {
+		{ "backlog = 5\nhihg-watermark = 1M\n",
+		  CONF_FILE ":2: unknown option \"hihg-watermark\"" },
+		{ "backlog = 0\n", CONF_FILE ":1: backlog = \"0\": too small" },
+		{ "backlog = 5\nbacklog = 6\n", ":2: \"backlog\" set again" },
+		{ "config = /etc/passwd\n", ":1: \"config\" is for the command "
+		  "line only" },
+		{ "check-config = yes\n", "\"check-config\" is for the command" },
+		{ "help = yes\n", "\"help\" is for the command line only" },
+		{ "version = yes\n", "\"version\" is for the command line" },
+		{ "verbose\n", ":1: missing '=' after \"verbose\"" },
+		/* The cross-checks see the file's values too. */
+		{ "low-watermark = 1M\n", "--low-watermark must be below" },
+	};
+	static struct run r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		make_conf(CONF_FILE, cases[i].text);
+		PARSE(&r, "--config", CONF_FILE, "--check-config");
+		if (r.rc != EX_USAGE)
+			fail_msg("case %zu: returned %d", i, r.rc);
+		if (strncmp(r.err, "echod: ", 7) != 0 ||
+		    strchr(r.err, '\n') != r.err + strlen(r.err) - 1)
+			fail_msg("case %zu: not one line: \"%s\"", i, r.err);
+		if (strstr(r.err, cases[i].says) == NULL)
+			fail_msg("case %zu: \"%s\" does not say \"%s\"", i,
+			    r.err, cases[i].says);
+		assert_string_equal(r.out, "");
+		options_free(&r.conf);
+	}
+	unmake(CONF_FILE);
+
+	/* An explicit file that is not there: 66, one line. */
+	PARSE(&r, "--config", CONF_FILE);
+	assert_int_equal(r.rc, EX_NOINPUT);
+	assert_string_equal(r.err, "echod: cannot open " CONF_FILE
+	    ": No such file or directory\n");
+	options_free(&r.conf);
+	/* The command line's own errors come first. */
+	PARSE(&r, "--config", CONF_FILE, "--bogus");
+	assert_int_equal(r.rc, EX_USAGE);
+	assert_non_null(strstr(r.err, "unknown option: --bogus"));
+	options_free(&r.conf);
+}
+
+/* --check-config prints the settings as a file that reads back the same. */
+static void
+test_check_config(void **state)
+{
+	static const char *const want[] = {
+		"\nlisten = 127.0.0.1:7001\n", "\nhigh-watermark = 1M\n",
+		"\nlow-watermark = 64K\n", "\nmax-connections = 100\n",
+		"\nthreads = 3\n", "\nbacklog = 5\n",
+		/* verbose = 1 is folded into the level it raises */
+		"\nlog-level = warning\n", "\nlog = auto\n", "\nverbose = 0\n",
+	};
+	static struct run r, again;
+	size_t i;
+
+	(void)state;
+	make_conf(CONF_FILE, "backlog = 5\nlisten = 127.0.0.1:7001\n"
+	    "log-level = err\nverbose = 1\nhigh-watermark = 1048576\n");
+	PARSE(&r, "--config", CONF_FILE, "--check-config", "-c", "100",
+	    "-T", "3");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "# echod --check-config"));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(r.out, want[i]) == NULL)
+			fail_msg("no \"%s\" in:\n%s", want[i], r.out);
+	assert_null(strstr(r.out, "config ="));
+	options_free(&r.conf);
+
+	make_conf(CONF_FILE, r.out);
+	PARSE(&again, "--config", CONF_FILE, "--check-config");
+	assert_int_equal(again.rc, 0);
+	assert_string_equal(again.out, r.out);
+	options_free(&again.conf);
+	unmake(CONF_FILE);
+}
+
 int
 main(void)
 {
@@ -484,6 +681,10 @@ main(void)
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_no_leak_on_exit_paths),
 		cmocka_unit_test(test_parse_again),
+		cmocka_unit_test(test_config_default),
+		cmocka_unit_test(test_config_overrides),
+		cmocka_unit_test(test_config_refusals),
+		cmocka_unit_test(test_check_config),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
