@@ -32,8 +32,12 @@ static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
 /* Least time between two SIGUSR1 counter lines: a flood gets a few. */
 #define SERVER_COUNTERS_MS	250
 
-/* Lines for signals that change nothing: a flood must not fill the log. */
-static struct log_ratelimit signal_rl = LOG_RATELIMIT_INIT(10000, 3);
+/*
+ * Lines for signals that change nothing: a flood must not fill the log.
+ * One limiter each, so "suppressed N like the next one" is true.
+ */
+static struct log_ratelimit hup_rl = LOG_RATELIMIT_INIT(10000, 3);
+static struct log_ratelimit usr2_rl = LOG_RATELIMIT_INIT(10000, 3);
 
 uint64_t
 server_nconns(const struct server *srv)
@@ -244,7 +248,7 @@ server_hangup(evutil_socket_t signo, short what, void *arg)
 	(void)signo;
 	(void)what;
 	(void)arg;
-	log_limited(&signal_rl, LOG_NOTICE, NULL, "SIGHUP: nothing to reload");
+	log_limited(&hup_rl, LOG_NOTICE, NULL, "SIGHUP: nothing to reload");
 }
 
 /* SIGUSR2 means nothing to echod, but by default it would kill it. */
@@ -254,7 +258,7 @@ server_ignore(evutil_socket_t signo, short what, void *arg)
 	(void)signo;
 	(void)what;
 	(void)arg;
-	log_limited(&signal_rl, LOG_NOTICE, NULL, "SIGUSR2: ignored");
+	log_limited(&usr2_rl, LOG_NOTICE, NULL, "SIGUSR2: ignored");
 }
 
 static void

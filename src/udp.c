@@ -35,7 +35,10 @@ struct udp_listener {
 	struct udp_stats	 stats;
 };
 
-static struct log_ratelimit udp_rl = LOG_RATELIMIT_INIT(10000, 3);
+/* One limiter a message, so "suppressed N like the next one" is true. */
+static struct log_ratelimit udp_rate_rl = LOG_RATELIMIT_INIT(10000, 3);
+static struct log_ratelimit udp_send_rl = LOG_RATELIMIT_INIT(10000, 3);
+static struct log_ratelimit udp_recv_rl = LOG_RATELIMIT_INIT(10000, 3);
 
 /* Echo, discard, daytime, qotd, chargen, time, and 0: as BSD inetd. */
 static int
@@ -117,7 +120,7 @@ udp_accept(struct udp_listener *u, struct mmsghdr *m, uint64_t now_ms)
 	if (!srclimit_take(&u->srv->udp_limit, (struct sockaddr *)peer,
 	    now_ms)) {
 		u->stats.drop_rate++;
-		log_limited(&udp_rl, LOG_WARNING, NULL, "%s: sources over "
+		log_limited(&udp_rate_rl, LOG_WARNING, NULL, "%s: sources over "
 		    "--udp-rate: dropping (%llu so far)", u->name,
 		    (unsigned long long)u->stats.drop_rate);
 		return 0;
@@ -165,8 +168,8 @@ udp_send(struct udp_listener *u, unsigned n)
 		/* Full socket buffer (EAGAIN, ENOBUFS) or a bad peer: drop one. */
 		if (rc == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ENOBUFS)
-			log_limited(&udp_rl, LOG_WARNING | LOG_ERRNO, NULL,
-			    "%s: send", u->name);
+			log_limited(&udp_send_rl, LOG_WARNING | LOG_ERRNO,
+			    NULL, "%s: send", u->name);
 		u->stats.drop_send++;
 		sent++;
 	}
@@ -207,7 +210,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	}
 	if (got == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR)
-		log_limited(&udp_rl, LOG_WARNING | LOG_ERRNO, NULL,
+		log_limited(&udp_recv_rl, LOG_WARNING | LOG_ERRNO, NULL,
 		    "%s: receive", u->name);
 }
 

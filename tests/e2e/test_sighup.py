@@ -4,7 +4,8 @@ SIGHUP (what `systemctl kill -s HUP` and a closed terminal send) and
 SIGUSR2 are handled on the main loop: each logs one line and echod goes
 on serving.  A connection open across the signals keeps its echo, a new
 one is served, the Unix socket file stays, and SIGTERM still drains and
-exits 0, removing the file.
+exits 0, removing the file.  Each signal's lines are rate limited on
+their own: a burst of SIGHUP does not silence SIGUSR2.
 """
 import os
 import signal
@@ -37,6 +38,15 @@ def test():
             unix = d.connect(1)
             roundtrip(unix, b"over unix")
             unix.close()
+        # A burst of SIGHUP is rate limited, but on its own budget: the
+        # SIGUSR2 after it is still logged.
+        for _ in range(4):
+            d.signal(signal.SIGHUP)
+        start = d.mark()
+        d.signal(signal.SIGUSR2)
+        d.wait_for(r"SIGUSR2: ignored", start=start)
+        assert d.running(), d.log()
+        roundtrip(held, b"after the burst")
         held.close()
         assert d.stop() == 0, d.log()
     assert not os.path.exists(path), "socket file left behind"
