@@ -2,6 +2,7 @@
 # The installed docs and units name the paths configure chose: a tree
 # configured with --prefix=/opt/echod-paths installs an echod(8) whose
 # drop-in and an echod.service whose ExecStart= say /opt/echod-paths/sbin,
+# man pages that name /opt/echod-paths/etc/echod.conf,
 # and nothing installed names /usr/sbin/echod (the docs once did, and the
 # drop-in they showed failed with status=203/EXEC).  A real install (no
 # DESTDIR) rebuilds journald's catalog database so that journalctl -x
@@ -36,6 +37,11 @@ grep -q "^ExecStart=$prefix/sbin/echod --log-level info\$" "$man" ||
 	fail "echod(8)'s drop-in does not name $prefix/sbin/echod"
 grep -q "^ExecStart=$prefix/sbin/echod\$" "$unit" ||
 	fail "echod.service does not run $prefix/sbin/echod"
+conf5="$tmp/dest$prefix/share/man/man5/echod.conf.5"
+for f in "$man" "$conf5"; do
+	grep -q "^\.\(It \)\{0,1\}Pa $prefix/etc/echod.conf" "$f" ||
+		fail "${f##*/} does not name $prefix/etc/echod.conf"
+done
 if grep -rl '/usr/sbin/echod\|@[a-z]*dir@' "$tmp/dest"; then
 	fail "installed files name a path configure did not choose"
 fi
