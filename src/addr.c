@@ -109,9 +109,16 @@ addr_parse(const char *text, struct addr_spec *spec, char *why, size_t whylen)
 {
 	memset(spec, 0, sizeof(*spec));
 	spec->proto = ADDR_TCP;
+	if (strncmp(text, "proxy:", 6) == 0) {
+		spec->proxy = 1;
+		text += 6;
+	}
 	if (strncmp(text, "tcp:", 4) == 0) {
 		text += 4;
 	} else if (strncmp(text, "udp:", 4) == 0) {
+		if (spec->proxy)
+			return addr_fail(why, whylen,
+			    "the PROXY protocol is for stream sockets, not udp:");
 		spec->proto = ADDR_UDP;
 		text += 4;
 	}
@@ -327,24 +334,30 @@ const char *
 addr_spec_format(const struct addr_spec *spec, char *buf, size_t buflen)
 {
 	const char *proto = spec->proto == ADDR_UDP ? "udp:" : "";
+	const char *proxy = spec->proxy ? "proxy:" : "";
 
 	switch (spec->kind) {
 	case ADDR_UNIX:
-		snprintf(buf, buflen, "unix:%s", spec->path);
+		snprintf(buf, buflen, "%sunix:%s", proxy, spec->path);
 		break;
 	case ADDR_ANY:
-		snprintf(buf, buflen, "%s*:%u", proto, spec->port);
+		snprintf(buf, buflen, "%s%s*:%u", proxy, proto, spec->port);
 		break;
 	case ADDR_IPV6:
-		snprintf(buf, buflen, "%s[%s]:%u", proto, spec->host,
+		snprintf(buf, buflen, "%s%s[%s]:%u", proxy, proto, spec->host,
 		    spec->port);
 		break;
 	case ADDR_HOST:
-		/* "tcp:udp:7" is host "udp": without its prefix it reads "udp:7". */
+		/*
+		 * "tcp:udp:7" is host "udp": without its prefix it reads
+		 * "udp:7"; so for hosts named like the other prefixes.
+		 */
 		if (spec->proto == ADDR_TCP && (strcmp(spec->host, "tcp") == 0 ||
-		    strcmp(spec->host, "udp") == 0))
+		    strcmp(spec->host, "udp") == 0 ||
+		    strcmp(spec->host, "proxy") == 0))
 			proto = "tcp:";
-		snprintf(buf, buflen, "%s%s:%u", proto, spec->host, spec->port);
+		snprintf(buf, buflen, "%s%s%s:%u", proxy, proto, spec->host,
+		    spec->port);
 		break;
 	}
 	return buf;

@@ -9,6 +9,8 @@
  *                            loopbacks ([::1] and 127.0.0.1)
  *   [tcp:|udp:]PORT          the same as *:PORT
  *   unix:PATH                a Unix stream socket; unix:@NAME is abstract
+ *   proxy:ADDR               a stream ADDR whose clients start with a PROXY
+ *                            protocol header (listeners behind a balancer)
  *
  * PORT is decimal, 0-65535 (0: the kernel picks one; listeners only).
  */
@@ -35,12 +37,13 @@ enum addr_kind {
 };
 
 #define ADDR_HOST_MAX	255
-/* Room for any address printed: "udp:[HOST]:65535" is the longest. */
-#define ADDR_TEXT_MAX	(ADDR_HOST_MAX + 16)
+/* Room for any address printed: "proxy:tcp:[HOST]:65535" is the longest. */
+#define ADDR_TEXT_MAX	(ADDR_HOST_MAX + 24)
 
 struct addr_spec {
 	enum addr_proto	proto;
 	enum addr_kind	kind;
+	int		proxy;				/* proxy: */
 	char		host[ADDR_HOST_MAX + 1];	/* HOST and IPV6 */
 	uint16_t	port;				/* not UNIX */
 	char		path[sizeof(((struct sockaddr_un *)0)->sun_path)];

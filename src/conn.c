@@ -90,6 +90,11 @@ conn_set_peer(struct conn *c, const struct worker_conn *wc)
 		return;		/* Unix peers are named by their listener */
 	}
 	c->peer_family = (uint8_t)wc->sa.ss_family;
+	/* A client named by a PROXY header on a Unix socket: no TCP here. */
+	if (c->via_proxy && c->lb[0].ss_family == AF_UNIX) {
+		c->via_unix = 1;
+		return;
+	}
 	/* An echo is a reply: Nagle would hold it for the last ACK. */
 	setsockopt(wc->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
@@ -97,12 +102,23 @@ conn_set_peer(struct conn *c, const struct worker_conn *wc)
 void
 conn_accept(struct worker *w, const struct worker_conn *wc)
 {
+	conn_accept_proxied(w, wc, NULL);
+}
+
+void
+conn_accept_proxied(struct worker *w, const struct worker_conn *wc,
+    const struct sockaddr_storage *lb)
+{
 	const struct config *conf = w->srv->conf;
 	struct conn *c;
 
-	c = calloc(1, sizeof(*c));
+	c = calloc(1, sizeof(*c) + (lb != NULL ? sizeof(*lb) : 0));
 	if (c == NULL)
 		goto fail;
+	if (lb != NULL) {
+		c->via_proxy = 1;
+		c->lb[0] = *lb;
+	}
 	c->bev = bufferevent_socket_new(w->base, wc->fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		goto fail;
@@ -486,11 +502,22 @@ conn_log_close(const struct conn *c, const char *reason, uint64_t out)
 	uint64_t us = clock_monotonic_us() - c->start_us;
 	char peer[ADDR_TEXT_MAX], f_id[40], f_peer[ADDR_TEXT_MAX + 16];
 	char f_listener[ADDR_TEXT_MAX + 20], f_in[48], f_out[48], f_dur[48];
-	char f_reason[64], dur[32];
+	char f_reason[64], dur[32], lb[ADDR_TEXT_MAX + 8] = "";
+	char f_proxy[ADDR_TEXT_MAX + 16];
 	const char *const fields[] = { f_id, f_peer, f_listener, f_in, f_out,
-	    f_dur, f_reason, NULL };
+	    f_dur, f_reason, c->via_proxy ? f_proxy : NULL, NULL };
 
 	conn_peer_name(c, peer, sizeof(peer));
+	if (c->via_proxy) {
+		memcpy(lb, " via ", 6);
+		/* A balancer on a Unix socket is named by the listener. */
+		if (c->lb[0].ss_family == AF_UNIX)
+			snprintf(lb + 5, sizeof(lb) - 5, "%s", c->listener->name);
+		else
+			addr_format((const struct sockaddr *)&c->lb[0],
+			    sizeof(c->lb[0]), lb + 5, sizeof(lb) - 5);
+		snprintf(f_proxy, sizeof(f_proxy), "ECHOD_PROXY=%s", lb + 5);
+	}
 	snprintf(f_id, sizeof(f_id), "ECHOD_CONN_ID=%llu",
 	    (unsigned long long)c->id);
 	snprintf(f_peer, sizeof(f_peer), "ECHOD_PEER=%s", peer);
@@ -504,8 +531,8 @@ conn_log_close(const struct conn *c, const char *reason, uint64_t out)
 	    (unsigned long long)us);
 	snprintf(f_reason, sizeof(f_reason), "ECHOD_REASON=%s", reason);
 	log_write(LOG_INFO, __FILE__, __LINE__, __func__, fields,
-	    "conn %llu from %s closed (%s): %llu bytes in, %llu out, %s",
-	    (unsigned long long)c->id, peer, reason,
+	    "conn %llu from %s%s closed (%s): %llu bytes in, %llu out, %s",
+	    (unsigned long long)c->id, peer, lb, reason,
 	    (unsigned long long)c->bytes_in, (unsigned long long)out,
 	    format_duration_us(us, dur, sizeof(dur)));
 }

@@ -45,10 +45,19 @@ struct conn {
 	uint8_t			 draining:1;	/* shutdown: flush, half-close */
 	uint8_t			 lingering:1;	/* half-closed, discarding input */
 	uint8_t			 via_unix:1;	/* counted as WORKER_STATS_UNIX */
+	uint8_t			 via_proxy:1;	/* lb[0] is the balancer */
+	/* Allocated only for a client named by a PROXY header. */
+	struct sockaddr_storage	 lb[];
 };
 
 /* Serves an accepted connection on worker w; closes it on failure. */
 void	conn_accept(struct worker *w, const struct worker_conn *wc);
+/*
+ * The same for a client a PROXY header named (in wc->sa); lb, the
+ * balancer's own address, is logged beside it.  NULL: a plain connection.
+ */
+void	conn_accept_proxied(struct worker *w, const struct worker_conn *wc,
+	    const struct sockaddr_storage *lb);
 /* Shutdown: stop reading, flush the echo, half-close, then close. */
 void	conn_drain(struct conn *c);
 /* Closes now, logging the reason; frees c. */

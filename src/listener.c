@@ -40,7 +40,8 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 
 	(void)evl;
 	memset(&wc, 0, sizeof(wc));
-	if (persource_add(&srv->persource, sa, &wc.source) == -1) {
+	/* Behind a balancer the source is known after the header (proxywait). */
+	if (!l->proxy && persource_add(&srv->persource, sa, &wc.source) == -1) {
 		srv->stats.refused_per_source++;
 		log_limited(&persource_rl, LOG_WARNING, NULL,
 		    "refusing a connection from %s: --max-per-source %llu "
@@ -104,7 +105,7 @@ listener_error(struct evconnlistener *evl, void *arg)
  */
 static struct listener *
 listener_add(struct server *srv, int fd, const char *name,
-    const struct listener_file *bound, const char *fdname)
+    const struct listener_file *bound, const char *fdname, int proxy)
 {
 	struct listener *l;
 
@@ -112,6 +113,7 @@ listener_add(struct server *srv, int fd, const char *name,
 	if (l == NULL)
 		goto fail;
 	l->srv = srv;
+	l->proxy = proxy;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	if (bound != NULL)
 		l->file = *bound;
@@ -128,10 +130,11 @@ listener_add(struct server *srv, int fd, const char *name,
 	evconnlistener_set_error_cb(l->evl, listener_error);
 	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
 	if (fdname != NULL)
-		log_notice("listening on %s (socket-activated, name %s)", name,
-		    fdname);
+		log_notice("listening on %s (socket-activated, name %s)%s",
+		    name, fdname, proxy ? " for PROXY protocol clients" : "");
 	else
-		log_notice("listening on %s", name);
+		log_notice("listening on %s%s", name,
+		    proxy ? " for PROXY protocol clients" : "");
 	return l;
 fail:
 	free(l);
@@ -264,8 +267,10 @@ listener_open_unix(struct server *srv, const struct addr_spec *spec)
 	step = "listen";
 	if (listen(fd, (int)srv->conf->backlog) == -1)
 		goto fail;
+	/* Named as the socket is ("listening on ... for PROXY" says the rest). */
 	addr_spec_format(spec, name, sizeof(name));
-	if (listener_add(srv, fd, name, abstract ? NULL : &file, NULL) == NULL)
+	if (listener_add(srv, fd, spec->proxy ? name + 6 : name,
+	    abstract ? NULL : &file, NULL, spec->proxy) == NULL)
 		return listener_fail(spec, "listener", errno);
 	return 0;
 fail:
@@ -308,7 +313,7 @@ listener_open_inet(struct server *srv, const struct addr_spec *spec,
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		goto fail;
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
-	if (listener_add(srv, fd, name, NULL, NULL) == NULL)
+	if (listener_add(srv, fd, name, NULL, NULL, spec->proxy) == NULL)
 		return listener_fail(spec, "listener", errno);
 	return 0;
 fail:
@@ -383,7 +388,9 @@ listener_adopt(struct server *srv, int fd, const char *fdname)
 		return EX_OSERR;
 	}
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
-	if (listener_add(srv, fd, name, NULL, fdname) == NULL) {
+	/* FileDescriptorName=proxy... marks a socket behind a balancer. */
+	if (listener_add(srv, fd, name, NULL, fdname,
+	    strncmp(fdname, "proxy", 5) == 0) == NULL) {
 		log_at(LOG_ERR, fields_failed, "cannot serve passed socket %s: "
 		    "out of memory", name);
 		return EX_OSERR;

@@ -23,6 +23,7 @@ struct listener {
 	struct server		*srv;
 	struct evconnlistener	*evl;
 	char			 name[ADDR_TEXT_MAX];	/* the bound address */
+	int			 proxy;	/* clients start with a PROXY header */
 	char			 fdname[64];	/* systemd's name, if passed */
 	struct listener_file	 file;		/* path "" if none */
 };

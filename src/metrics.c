@@ -434,7 +434,7 @@ metrics_open_spec(struct metrics *m, const struct addr_spec *spec)
 	char why[256], text[ADDR_TEXT_MAX];
 	int rc = 0;
 
-	if (spec->proto == ADDR_UDP) {
+	if (spec->proxy || spec->proto == ADDR_UDP) {
 		log_err("cannot serve metrics on %s: plain TCP or unix: only",
 		    addr_spec_format(spec, text, sizeof(text)));
 		return EX_USAGE;

@@ -19,7 +19,7 @@
 static const struct opt echod_opts[] = {
 	{ "listen", 'l', "ADDR", OPT_ADDRS, C(listen), 0, 0, NULL, NULL,
 	  "listen on ADDR, repeatable: HOST:PORT, [V6]:PORT, *:PORT, "
-	  "unix:PATH (default: *:7)" },
+	  "unix:PATH; proxy:ADDR behind a balancer (default: *:7)" },
 	{ "metrics", 0, "ADDR", OPT_ADDRS, C(metrics), 0, 0, NULL, NULL,
 	  "serve Prometheus metrics at http://ADDR/metrics, repeatable: "
 	  "HOST:PORT, [V6]:PORT, *:PORT, unix:PATH (default: off)" },

@@ -57,6 +57,8 @@ server_counters_sum(const struct server *srv, struct server_counters *c)
 {
 	struct worker_stats ws, wu;
 	const struct listener *l;
+	uint64_t per_source;
+	unsigned k;
 
 	memset(c, 0, sizeof(*c));
 	worker_stats_sum(srv, &ws, &wu);
@@ -66,6 +68,11 @@ server_counters_sum(const struct server *srv, struct server_counters *c)
 	c->bytes_out = ws.bytes_out;
 	c->unix_bytes_in = wu.bytes_in;
 	c->unix_bytes_out = wu.bytes_out;
+	worker_proxy_sum(srv, c->proxy_errors, &per_source);
+	/* Behind a balancer, --max-per-source is checked on the workers. */
+	c->stats.refused_per_source += per_source;
+	for (k = 0; k < PROXY_ERR_COUNT; k++)
+		c->proxy_refused += c->proxy_errors[k];
 	udp_stats_sum(srv, &c->udp);
 	TAILQ_FOREACH(l, &srv->listeners, entry) {
 		if (strncmp(l->name, "unix:", 5) == 0)
@@ -194,7 +201,7 @@ server_log_counters(evutil_socket_t fd, short what, void *arg)
 	server_counters_sum(srv, &c);
 	log_notice("counters: conns_open=%llu conns_total=%llu "
 	    "conns_refused_per_source=%llu conns_refused_busy=%llu "
-	    "limit_pauses=%llu accept_errors=%llu bytes_in=%llu "
+	    "conns_refused_proxy=%llu limit_pauses=%llu accept_errors=%llu bytes_in=%llu "
 	    "bytes_out=%llu udp_in=%llu udp_out=%llu udp_bytes=%llu "
 	    "udp_drop_loop=%llu udp_drop_rate=%llu udp_drop_size=%llu "
 	    "udp_drop_send=%llu",
@@ -202,6 +209,7 @@ server_log_counters(evutil_socket_t fd, short what, void *arg)
 	    (unsigned long long)c.stats.conns_total,
 	    (unsigned long long)c.stats.refused_per_source,
 	    (unsigned long long)c.stats.refused_busy,
+	    (unsigned long long)c.proxy_refused,
 	    (unsigned long long)c.stats.limit_pauses,
 	    (unsigned long long)c.stats.accept_errors,
 	    (unsigned long long)c.bytes_in, (unsigned long long)c.bytes_out,

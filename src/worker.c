@@ -13,7 +13,9 @@
 
 #include "conn.h"
 #include "evmem.h"
+#include "listener.h"
 #include "log.h"
+#include "proxywait.h"
 #include "server.h"
 #include "worker.h"
 
@@ -50,8 +52,19 @@ worker_close(struct worker *w)
 	struct conn *c;
 
 	w->draining = 1;
+	proxywait_close_all(w);
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		conn_close(c, "shutdown-timeout");
+}
+
+/* A PROXY listener's client is served once its header is in. */
+static void
+worker_conn_start(struct worker *w, const struct worker_conn *wc)
+{
+	if (wc->listener->proxy)
+		proxywait_start(w, wc);
+	else
+		conn_accept(w, wc);
 }
 
 /* In order: drain, then close what is left, then leave the loop. */
@@ -88,7 +101,7 @@ worker_serve(struct worker *w, struct worker_msg *batch)
 	struct worker_msg *m, *last = NULL;
 
 	for (m = batch; m != NULL; m = m->next) {
-		conn_accept(w, &m->conn);
+		worker_conn_start(w, &m->conn);
 		last = m;
 	}
 	if (last == NULL)
@@ -155,7 +168,7 @@ worker_send_conn(struct worker *w, const struct worker_conn *wc)
 	int was_empty;
 
 	if (w->index == 0) {
-		conn_accept(w, wc);
+		worker_conn_start(w, wc);
 		return 0;
 	}
 	pthread_mutex_lock(&w->q.lock);
@@ -226,6 +239,7 @@ worker_init(struct server *srv, struct worker *w, unsigned index)
 	w->srv = srv;
 	w->index = index;
 	TAILQ_INIT(&w->conns);
+	TAILQ_INIT(&w->proxywaits);
 	pthread_mutex_init(&w->q.lock, NULL);
 	w->q.tailp = &w->q.head;
 	w->q.efd = -1;
@@ -316,6 +330,7 @@ worker_free(struct worker *w)
 
 	/* Hand-offs the loop never took are served, to be closed below. */
 	worker_serve(w, worker_queue_take(w, &ctl));
+	proxywait_close_all(w);
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		conn_close(c, "exit");
 	while ((m = w->q.free) != NULL) {
@@ -351,6 +366,21 @@ worker_stop_all(struct server *srv)
 	}
 	free(srv->workers);
 	srv->workers = NULL;
+}
+
+void
+worker_proxy_sum(const struct server *srv, uint64_t errors[PROXY_ERR_COUNT],
+    uint64_t *per_source)
+{
+	unsigned i, k;
+
+	memset(errors, 0, PROXY_ERR_COUNT * sizeof(errors[0]));
+	*per_source = 0;
+	for (i = 0; i < srv->nworkers; i++) {
+		for (k = 0; k < PROXY_ERR_COUNT; k++)
+			errors[k] += STAT_GET(srv->workers[i].proxy_errors[k]);
+		*per_source += STAT_GET(srv->workers[i].proxy_per_source);
+	}
 }
 
 void

@@ -15,6 +15,9 @@
 
 #include <event2/event.h>
 
+#include "proxy.h"
+#include "proxywait.h"
+
 struct conn;
 struct listener;
 struct persource_entry;
@@ -63,6 +66,10 @@ struct worker {
 	TAILQ_HEAD(, conn)	 conns;
 	int			 draining;
 	struct worker_stats	 stats[WORKER_STATS_KINDS];
+	/* PROXY listeners: connections waiting for their header, refusals. */
+	struct proxywait_list	 proxywaits;
+	uint64_t		 proxy_errors[PROXY_ERR_COUNT];
+	uint64_t		 proxy_per_source;
 };
 
 /* What the main thread knows of an accepted connection. */
@@ -84,6 +91,9 @@ void	worker_drain_all(struct server *srv);
 void	worker_close_all(struct server *srv);
 /* Stops and joins the threads, frees every worker. */
 void	worker_stop_all(struct server *srv);
+/* Sums the workers' PROXY refusals: by enum proxy_error, per source. */
+void	worker_proxy_sum(const struct server *srv,
+	    uint64_t errors[PROXY_ERR_COUNT], uint64_t *per_source);
 /* Sums every worker's stats: all of them, and the Unix part alone. */
 void	worker_stats_sum(const struct server *srv, struct worker_stats *sum,
 	    struct worker_stats *unix_part);

@@ -85,6 +85,10 @@ static const struct {
 	{ "unix:",		"missing socket path" },
 	{ "unix:@",		"missing socket path" },
 	{ "udp:unix:/run/echod.sock", "stream only" },
+	{ "proxy:udp:7",	"for stream sockets, not udp:" },
+	{ "proxy:",		"empty address" },
+	{ "proxy:tcp:",		"empty address" },
+	{ "proxy:unix:",	"missing socket path" },
 };
 
 static void
@@ -178,6 +182,48 @@ test_parse_limits(void **state)
 	assert_int_equal(why[8], 'x');
 }
 
+/* proxy: marks a stream listener; it comes first and changes nothing else. */
+static void
+test_parse_proxy(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 proxy;
+		enum addr_kind	 kind;
+		const char	*host;
+		uint16_t	 port;
+	} cases[] = {
+		{ "proxy:*:7",		1, ADDR_ANY,  "",		7 },
+		{ "proxy:7007",		1, ADDR_ANY,  "",		7007 },
+		{ "proxy:127.0.0.1:7007", 1, ADDR_HOST, "127.0.0.1",	7007 },
+		{ "proxy:[::1]:7",	1, ADDR_IPV6, "::1",		7 },
+		{ "proxy:tcp:localhost:7", 1, ADDR_HOST, "localhost",	7 },
+		{ "proxy:unix:/run/echod.sock", 1, ADDR_UNIX,
+		  "/run/echod.sock", 0 },
+		{ "proxy:unix:@echod",	1, ADDR_UNIX, "@echod",		0 },
+		/* After tcp:, "proxy" is a host name, as "udp" is. */
+		{ "tcp:proxy:7",	0, ADDR_HOST, "proxy",		7 },
+		{ "proxy:tcp:proxy:7",	1, ADDR_HOST, "proxy",		7 },
+		{ "proxy:proxy:7",	1, ADDR_HOST, "proxy",		7 },
+		{ "*:7",		0, ADDR_ANY,  "",		7 },
+	};
+	struct addr_spec spec;
+	char why[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (addr_parse(cases[i].text, &spec, why, sizeof(why)) != 0)
+			fail_msg("\"%s\": refused: %s", cases[i].text, why);
+		assert_int_equal(spec.proxy, cases[i].proxy);
+		assert_int_equal(spec.proto, ADDR_TCP);
+		assert_int_equal(spec.kind, cases[i].kind);
+		assert_int_equal(spec.port, cases[i].port);
+		assert_string_equal(spec.kind == ADDR_UNIX ? spec.path :
+		    spec.host, cases[i].host);
+	}
+}
+
 /* What the spec prints as parses back to the same spec. */
 static void
 test_spec_format(void **state)
@@ -196,6 +242,12 @@ test_spec_format(void **state)
 		{ "udp:9",		"udp:*:9" },
 		{ "unix:/run/echod.sock", "unix:/run/echod.sock" },
 		{ "unix:@echod",	"unix:@echod" },
+		{ "proxy:7",		"proxy:*:7" },
+		{ "proxy:[::1]:7",	"proxy:[::1]:7" },
+		{ "proxy:unix:/x",	"proxy:unix:/x" },
+		{ "proxy:tcp:udp:7",	"proxy:tcp:udp:7" },
+		{ "tcp:proxy:7",	"tcp:proxy:7" },
+		{ "proxy:tcp:proxy:7",	"proxy:tcp:proxy:7" },
 	};
 	struct addr_spec spec, again;
 	char buf[ADDR_TEXT_MAX + ADDR_HOST_MAX], why[128];
@@ -464,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_limits),
+		cmocka_unit_test(test_parse_proxy),
 		cmocka_unit_test(test_spec_format),
 		cmocka_unit_test(test_format_inet),
 		cmocka_unit_test(test_format_unix),
