@@ -48,9 +48,10 @@ fi
 echo "ok: echod(8) and echod.service name $prefix/sbin/echod"
 
 # The catalog database: root, and a namespace of our own, or skip.
-if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null ||
-    ! command -v journalctl >/dev/null; then
-	skip "the catalog update needs root, unshare and journalctl"
+if [ "$(id -u)" -ne 0 ] || ! command -v journalctl >/dev/null ||
+    ! unshare --mount --propagation private \
+    mount -t tmpfs tmpfs /mnt >/dev/null 2>&1; then
+	skip "the catalog update needs root, journalctl and mount namespaces"
 fi
 id=$(sed -n 's/^-- \([0-9a-f]\{32\}\)$/\1/p' "$tmp/src/systemd/echod.catalog" |
     head -1)
