@@ -58,7 +58,7 @@ static const struct opt echod_opts[] = {
 	  "event loops serving connections "
 	  "(default: one per CPU available)" },
 	{ "backlog", 0, "N", OPT_UINT, C(backlog), 1, 65535, "1024", NULL,
-	  "listen(2) queue length" },
+	  "listen(2) queue of the sockets echod opens" },
 	{ "log-level", 0, "LEVEL", OPT_LEVEL, C(log_level), 0, 0, "notice",
 	  NULL, "err, warning, notice, info or debug" },
 	{ "log", 0, "TARGET", OPT_CHOICE, C(log_target), 0, 0, "auto",
