@@ -182,8 +182,8 @@ listener_taken(struct server *srv, const struct addr_spec *spec,
 			return 0;
 	} else {
 		TAILQ_FOREACH(l, &srv->listeners, entry)
-			if (addr_clashes(evconnlistener_get_fd(l->evl), sa,
-			    len, dual))
+			if (l->evl != NULL && addr_clashes(
+			    evconnlistener_get_fd(l->evl), sa, len, dual))
 				break;
 		if (l == NULL)
 			return 0;
