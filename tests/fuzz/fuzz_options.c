@@ -5,16 +5,19 @@
  * that passed its checks consistent.  Each parse must start afresh: glibc's
  * getopt keeps a pointer into the last argv unless reset, a stale read that
  * ASan cannot see (libc is not instrumented), so after every input a parse
- * of no arguments must give the defaults again.  Run with
- * -close_fd_mask=3: it prints help and errors.
+ * of no arguments must give the defaults again: every option's value the
+ * same, as echod.conf would print it.  Run with -close_fd_mask=3: it
+ * prints help and errors.
  */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "conffile.h"
 #include "log.h"
 #include "options.h"
 
@@ -24,7 +27,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 #define FUZZ_ARGS_MAX	64
 
 static char progname[] = "echod";
-static struct config defaults;
+static char *defaults;
 
 /* A command line without arguments: the defaults. */
 static int
@@ -35,15 +38,35 @@ fuzz_parse_empty(struct config *conf)
 	return options_parse(1, argv, conf);
 }
 
-/* options_parse zeroes the struct first, so memcmp compares it whole. */
+/* Every option's value, the command line's own too, one a line. */
+static char *
+fuzz_settings(struct config *conf)
+{
+	struct conffile cf;
+	char *out = NULL, why[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	options_conffile(&cf, NULL, conf);
+	cf.refused = NULL;
+	if (f == NULL || conffile_print(f, &cf, why, sizeof(why)) == -1 ||
+	    fclose(f) != 0)
+		abort();
+	return out;
+}
+
 static void
 fuzz_check_fresh(void)
 {
 	struct config conf;
+	char *got;
 
-	if (fuzz_parse_empty(&conf) != -1 ||
-	    memcmp(&conf, &defaults, sizeof(conf)) != 0)
+	if (fuzz_parse_empty(&conf) != -1 || conf.config_text != NULL)
 		abort();
+	got = fuzz_settings(&conf);
+	if (strcmp(got, defaults) != 0)
+		abort();
+	free(got);
 	options_free(&conf);
 }
 
@@ -58,10 +81,14 @@ fuzz_check_config(const struct config *conf)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	struct config conf;
+
 	(void)argc;
 	(void)argv;
-	if (fuzz_parse_empty(&defaults) != -1)
+	if (fuzz_parse_empty(&conf) != -1)
 		abort();
+	defaults = fuzz_settings(&conf);
+	options_free(&conf);
 	return 0;
 }
 
