@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -509,6 +510,119 @@ test_resolve_unix(void **state)
 	assert_non_null(strstr(why, "unix"));
 }
 
+/* A socket bound to text:0 (v6only as given for IPv6); its port in *port. */
+static int
+bound(int family, int type, const char *text, int v6only, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(family, type, 0);
+
+	assert_true(fd != -1);
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET6) {
+		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+		    &v6only, sizeof(v6only)), 0);
+		assert_int_equal(inet_pton(AF_INET6, text,
+		    &((struct sockaddr_in6 *)&ss)->sin6_addr), 1);
+	} else
+		assert_int_equal(inet_pton(AF_INET, text,
+		    &((struct sockaddr_in *)&ss)->sin_addr), 1);
+	if (bind(fd, (struct sockaddr *)&ss, family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) == -1) {
+		close(fd);
+		return -1;
+	}
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	*port = ntohs(family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+static int
+clashes(int fd, const char *text, uint16_t port, int dual)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(text, ':') != NULL) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		assert_int_equal(inet_pton(AF_INET6, text, &in6->sin6_addr), 1);
+		return addr_clashes(fd, (struct sockaddr *)&ss, sizeof(*in6),
+		    dual);
+	}
+	in->sin_family = AF_INET;
+	in->sin_port = htons(port);
+	assert_int_equal(inet_pton(AF_INET, text, &in->sin_addr), 1);
+	return addr_clashes(fd, (struct sockaddr *)&ss, sizeof(*in), dual);
+}
+
+/* What echod itself already holds, for "-l X -l X" and wildcards. */
+static void
+test_clashes_inet(void **state)
+{
+	uint16_t p4, pany, pdual, p6;
+	int fd4, fdany, fddual, fd6;
+
+	(void)state;
+	fd4 = bound(AF_INET, SOCK_STREAM, "127.0.0.1", 0, &p4);
+	fdany = bound(AF_INET, SOCK_DGRAM, "0.0.0.0", 0, &pany);
+	assert_true(fd4 != -1 && fdany != -1);
+	assert_true(clashes(fd4, "127.0.0.1", p4, 0));
+	assert_false(clashes(fd4, "127.0.0.2", p4, 0));
+	assert_false(clashes(fd4, "127.0.0.1", (uint16_t)(p4 + 1), 0));
+	assert_true(clashes(fd4, "0.0.0.0", p4, 0));
+	assert_true(clashes(fdany, "127.0.0.9", pany, 0));
+	/* Port 0 is the kernel's pick each time: never the same socket. */
+	assert_false(clashes(fd4, "127.0.0.1", 0, 0));
+	/* A dual-stack wildcard takes IPv4's wildcard too, a v6-only not. */
+	assert_true(clashes(fd4, "::", p4, 1));
+	assert_false(clashes(fd4, "::", p4, 0));
+	fddual = bound(AF_INET6, SOCK_STREAM, "::", 0, &pdual);
+	fd6 = bound(AF_INET6, SOCK_STREAM, "::", 1, &p6);
+	if (fddual != -1 && fd6 != -1) {
+		assert_true(clashes(fddual, "127.0.0.1", pdual, 0));
+		assert_true(clashes(fddual, "::1", pdual, 0));
+		assert_false(clashes(fd6, "127.0.0.1", p6, 0));
+		assert_true(clashes(fd6, "::1", p6, 0));
+	}
+	if (fddual != -1)
+		close(fddual);
+	if (fd6 != -1)
+		close(fd6);
+	close(fd4);
+	close(fdany);
+}
+
+static void
+test_clashes_unix(void **state)
+{
+	struct addr_spec spec;
+	struct sockaddr_un sun;
+	char why[64], path[64];
+	socklen_t len;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "unix:@echod-test-clash-%ld",
+	    (long)getpid());
+	assert_int_equal(addr_parse(path, &spec, why, sizeof(why)), 0);
+	len = addr_unix_sockaddr(&spec, &sun);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, len), 0);
+	assert_true(addr_clashes(fd, (struct sockaddr *)&sun, len, 0));
+	/* One byte longer is another abstract name. */
+	sun.sun_path[len - offsetof(struct sockaddr_un, sun_path)] = 'x';
+	assert_false(addr_clashes(fd, (struct sockaddr *)&sun, len + 1, 0));
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -525,6 +639,8 @@ main(void)
 		cmocka_unit_test(test_from_host),
 		cmocka_unit_test(test_resolve_localhost),
 		cmocka_unit_test(test_resolve_unix),
+		cmocka_unit_test(test_clashes_inet),
+		cmocka_unit_test(test_clashes_unix),
 	};
 
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
