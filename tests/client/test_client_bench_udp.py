@@ -2,10 +2,12 @@
 several datagrams in flight, --count and an open loop at --rate: every
 datagram sent comes back, and the report adds up.  Against echod's own
 --udp-rate limit the losses are counted; a server that answers twice
-shows duplicates, one that flips a byte is CRITICAL, one that never
-answers loses everything, a closed port is refused.  Bad sizes and
+shows duplicates, one that stalls shows it in every datagram due meanwhile at
+--rate (no coordinated omission), one that flips a byte is CRITICAL, one
+that never answers loses everything, a closed port is refused.  Bad sizes and
 combinations are UNKNOWN."""
 import json
+import threading
 
 from clienttest import (CRITICAL, OK, UNKNOWN, Echod, UdpServer, expect,
                         free_port, run)
@@ -39,6 +41,18 @@ def check_clean(r, socks, size=64):
     assert r["status"] == "OK" and r["round_trips"] > 0, r
     assert r["lost"] == r["late"] == r["duplicated"] == 0, r
     assert r["messages_due"] == r["round_trips"], r
+
+
+def stall_once(at, seconds):
+    """A reply() that echoes, but sleeps once at the at-th datagram."""
+    seen = []
+
+    def reply(data):
+        seen.append(1)
+        if len(seen) == at:
+            threading.Event().wait(seconds)
+        return data
+    return reply
 
 
 def test():
@@ -96,6 +110,21 @@ def test():
     assert r["mismatched"] == r["lost"] == 10 and r["round_trips"] == 0, r
     assert "differs (at byte 20)" in r["first_mismatch"], r
     flip.close()
+
+    # 100 datagrams a second for 2 s; the server sleeps 0.8 s after 30
+    # (what arrives meanwhile waits in its socket).  Open loop: every
+    # datagram due during the stall counts its wait.  Closed loop: the
+    # stall is one slow sample, the rest are quick.
+    for args, p90_min, p90_max in ((["-r", 100], 250000, None),
+                                   ([], None, 250000)):
+        stall = UdpServer(stall_once(30, 0.8))
+        r = bench(OK, "-d", 2, *args, stall.addr)
+        check_counts(r, 1)
+        assert r["lost"] == 0 and r["latency_us"]["max"] >= 700000, r
+        p90 = r["latency_us"]["p90"]
+        assert p90_min is None or p90 >= p90_min, r
+        assert p90_max is None or p90 <= p90_max, r
+        stall.close()
 
     silent = UdpServer(lambda data: None)
     r = bench(CRITICAL, "-n", 2, "-d", 0.3, "-t", 0.5, silent.addr)
