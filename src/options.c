@@ -164,22 +164,43 @@ options_argv(int argc, char **argv, struct config *cli, char *why,
 	return -1;
 }
 
-/* The settings as echod.conf would hold them: --check-config's output. */
+/*
+ * The settings as echod.conf would hold them: --check-config's output,
+ * written whole or not at all.
+ */
 static int
 options_print(struct config *conf, char *why, size_t whylen)
 {
 	struct conffile cf;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
 
 	options_conffile(&cf, NULL, conf);
-	printf("# echod --check-config: the settings in effect\n");
-	if (conffile_print(stdout, &cf, why, whylen) == -1)
+	if ((f = open_memstream(&text, &len)) == NULL)
+		goto fail;
+	fprintf(f, "# echod --check-config: the settings in effect\n");
+	rc = conffile_print(f, &cf, why, whylen);
+	if (fclose(f) != 0)
+		goto fail;
+	if (rc == -1) {
+		free(text);
 		return EX_USAGE;
-	if (fflush(stdout) == EOF || ferror(stdout)) {
+	}
+	rc = fputs(text, stdout) == EOF || fflush(stdout) == EOF;
+	free(text);
+	if (rc) {
 		fprintf(stderr, "echod: cannot write the settings: %s\n",
 		    strerror(errno));
 		return EX_IOERR;
 	}
 	return 0;
+fail:
+	fprintf(stderr, "echod: cannot print the settings: %s\n",
+	    strerror(errno));
+	free(text);
+	return EX_SOFTWARE;
 }
 
 /* The defaults, then the file (path, or the default one if it is there). */

@@ -7,9 +7,10 @@ process holds the port it is given, and strace sees no socket(2) at all.
 import os
 import shutil
 import socket
+import subprocess
 
 from conffiletest import check_config, echod_exits, one_line, write_conf
-from echodtest import run, tempdir
+from echodtest import ECHOD, WRAPPER, run, scaled, tempdir
 
 FILE = """\
 listen = 127.0.0.1:7007
@@ -73,6 +74,13 @@ def refusals():
     assert rc == 66 and out == "" and "No such file" in one_line(err, 66)
     rc, out, err = check_config("--backlog", "0")
     assert rc == 64 and out == "" and "--backlog 0" in one_line(err, 64)
+    # Output that cannot be written is no dry run that passed.
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(WRAPPER + [ECHOD, "--check-config", "--config",
+                                      "/dev/null"], stdout=full,
+                           stderr=subprocess.PIPE, timeout=scaled(30))
+    assert r.returncode == 74, r.returncode
+    assert "cannot write the settings" in one_line(r.stderr.decode(), 74)
 
 
 def traced(log):

@@ -666,6 +666,14 @@ test_check_config(void **state)
 	assert_string_equal(again.out, r.out);
 	options_free(&again.conf);
 	unmake(CONF_FILE);
+
+	/* A path with a newline cannot be written: 64, and no half a file. */
+	PARSE(&r, "--config", "/dev/null", "--check-config", "-l",
+	    "unix:/tmp/a\nb");
+	assert_int_equal(r.rc, EX_USAGE);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "a newline cannot be written"));
+	options_free(&r.conf);
 }
 
 int
