@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "bevread.h"
+#include "admit.h"
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
@@ -59,17 +60,6 @@ conn_timer_start(struct conn *c)
 	c->active_us = c->start_us;
 	if (ms > 0)
 		conn_arm(c, ms * 1000 / CONN_CHECKS);
-}
-
-/* Undoes what the main thread counted for a connection never served. */
-static void
-conn_refuse(struct worker *w, const struct worker_conn *wc)
-{
-	log_limited(&conn_error_rl, LOG_WARNING, NULL,
-	    "cannot set up a connection: out of memory");
-	persource_del(&w->srv->persource, wc->source);
-	__atomic_sub_fetch(&w->srv->nconns, 1, __ATOMIC_SEQ_CST);
-	server_wake(w->srv);
 }
 
 static void
@@ -153,7 +143,7 @@ fail:
 	else
 		close(wc->fd);
 	free(c);
-	conn_refuse(w, wc);
+	admit_refuse(w->admit, wc->source, ADMIT_REFUSED_SETUP);
 }
 
 /*
@@ -545,7 +535,6 @@ conn_close(struct conn *c, const char *reason)
 		conn_log_close(c, reason, c->bytes_out);
 	event_del(&c->timer);
 	bufferevent_free(c->bev);
-	persource_del(&c->w->srv->persource, c->source);
 	worker_conn_closed(c->w, c);
 	free(c);
 }

@@ -13,6 +13,7 @@
 #include <event2/listener.h>
 #include <systemd/sd-daemon.h>
 
+#include "admit.h"
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
@@ -20,13 +21,6 @@
 #include "udp.h"
 #include "worker.h"
 
-/* How long accepting pauses after running out of descriptors. */
-#define ACCEPT_RETRY_MS	250
-
-static struct log_ratelimit accept_rl = LOG_RATELIMIT_INIT(10000, 1);
-static struct log_ratelimit handoff_rl = LOG_RATELIMIT_INIT(10000, 1);
-static struct log_ratelimit persource_rl = LOG_RATELIMIT_INIT(10000, 3);
-static const char *const fields_exhausted[] = { MSGID_FDS_EXHAUSTED, NULL };
 static const char *const fields_failed[] = { MSGID_LISTEN_FAILED, NULL };
 
 static void
@@ -36,67 +30,30 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct listener *l = arg;
 	struct server *srv = l->srv;
 	struct worker_conn wc;
-	char peer[ADDR_TEXT_MAX];
 
 	(void)evl;
 	memset(&wc, 0, sizeof(wc));
 	/* Behind a balancer the source is known after the header (proxywait). */
-	if (!l->proxy && persource_add(&srv->persource, sa, &wc.source) == -1) {
-		srv->stats.refused_per_source++;
-		log_limited(&persource_rl, LOG_WARNING, NULL,
-		    "refusing a connection from %s: --max-per-source %llu "
-		    "reached", addr_format(sa, (socklen_t)salen, peer,
-		    sizeof(peer)), (unsigned long long)srv->conf->max_per_source);
+	wc.id = admit_take(srv->admit, sa, (socklen_t)salen,
+	    l->proxy ? NULL : &wc.source);
+	if (wc.id == 0) {
 		close(fd);
 		return;
 	}
 	wc.fd = fd;
-	wc.id = ++srv->next_conn_id;
 	wc.listener = l;
 	memcpy(&wc.sa, sa, (size_t)salen);
-	srv->stats.conns_total++;
-	__atomic_add_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
-	if (worker_dispatch(srv, &wc) == -1) {
-		srv->stats.refused_busy++;
-		log_limited(&handoff_rl, LOG_WARNING, NULL,
-		    "refusing a connection: no memory to hand it off");
-		persource_del(&srv->persource, wc.source);
-		__atomic_sub_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
-	}
-	if (server_nconns(srv) >= srv->conf->max_connections) {
-		srv->stats.limit_pauses++;
-		log_limited(&accept_rl, LOG_WARNING, NULL,
-		    "%llu connections open (--max-connections): "
-		    "not accepting until one closes",
-		    (unsigned long long)server_nconns(srv));
-		listener_pause(srv, ACCEPT_PAUSED_LIMIT);
-		/* A worker may have closed one before it saw the pause. */
-		if (server_nconns(srv) < srv->conf->max_connections)
-			listener_resume(srv, ACCEPT_PAUSED_LIMIT);
-	}
+	if (worker_dispatch(srv, &wc) == -1)
+		admit_refuse(srv->admit, wc.source, ADMIT_REFUSED_HANDOFF);
 }
 
 static void
 listener_error(struct evconnlistener *evl, void *arg)
 {
 	struct listener *l = arg;
-	struct server *srv = l->srv;
-	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = { 0, ACCEPT_RETRY_MS * 1000 };
 
 	(void)evl;
-	srv->stats.accept_errors++;
-	/*
-	 * Out of descriptors or memory: the pending connection stays queued
-	 * and accept() would fail again at once.  Pause instead of spinning;
-	 * a closing connection or the retry timer resumes.
-	 */
-	errno = err;
-	log_limited(&accept_rl, LOG_WARNING | LOG_ERRNO,
-	    err == EMFILE || err == ENFILE ? fields_exhausted : NULL,
-	    "accept on %s: pausing accepts", l->name);
-	listener_pause(srv, ACCEPT_PAUSED_FDS);
-	evtimer_add(srv->accept_retry, &tv);
+	admit_accept_error(l->srv->admit, l->name, EVUTIL_SOCKET_ERROR());
 }
 
 /*
@@ -446,42 +403,18 @@ listener_open_all(struct server *srv)
 }
 
 void
-listener_update(struct server *srv)
+listener_accepting(struct server *srv, int on)
 {
 	struct listener *l;
 
 	TAILQ_FOREACH(l, &srv->listeners, entry) {
 		if (l->evl == NULL)
 			continue;
-		if (srv->accept_paused)
-			evconnlistener_disable(l->evl);
-		else
+		if (on)
 			evconnlistener_enable(l->evl);
+		else
+			evconnlistener_disable(l->evl);
 	}
-}
-
-void
-listener_pause(struct server *srv, unsigned reason)
-{
-	unsigned was = srv->accept_paused;
-
-	srv->accept_paused |= reason;
-	__atomic_store_n(&srv->wake_on_close, 1, __ATOMIC_SEQ_CST);
-	if (!was)
-		listener_update(srv);
-}
-
-void
-listener_resume(struct server *srv, unsigned reason)
-{
-	unsigned was = srv->accept_paused;
-
-	srv->accept_paused &= ~reason;
-	if (!(srv->accept_paused & (ACCEPT_PAUSED_LIMIT | ACCEPT_PAUSED_FDS)) &&
-	    !srv->draining)
-		__atomic_store_n(&srv->wake_on_close, 0, __ATOMIC_SEQ_CST);
-	if (was && !srv->accept_paused)
-		listener_update(srv);
 }
 
 /*

@@ -34,11 +34,8 @@ struct listener {
  * logging which address failed and why.
  */
 int	listener_open_all(struct server *srv);
-/* Enables or disables accepting on all listeners per srv->accept_paused. */
-void	listener_update(struct server *srv);
-/* Pauses accepting for a reason, or lifts it. */
-void	listener_pause(struct server *srv, unsigned reason);
-void	listener_resume(struct server *srv, unsigned reason);
+/* Starts or stops accepting on every listener (admission decides). */
+void	listener_accepting(struct server *srv, int on);
 /*
  * Stops listening: closes every socket and removes the Unix socket files
  * echod made (if they are still the ones it made).  The structs stay (connections name their listener) until

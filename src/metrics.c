@@ -196,26 +196,33 @@ static void
 metrics_connections(struct evbuffer *b, const struct server_counters *c)
 {
 	static const char *const refused[] = {
-		"{reason=\"per_source\"}", "{reason=\"busy\"}",
+		"{reason=\"per_source\"}", "{reason=\"source_nomem\"}",
+		"{reason=\"handoff_nomem\"}", "{reason=\"setup_nomem\"}",
 		"{reason=\"proxy_header\"}",
 	};
-	const uint64_t rv[] = { c->stats.refused_per_source,
-	    c->stats.refused_busy, c->proxy_refused };
+	static const char *const accept_errors[] = {
+		"{reason=\"descriptors\"}", "{reason=\"memory\"}",
+		"{reason=\"other\"}",
+	};
+	const struct admit_stats *a = &c->admit;
+	const uint64_t rv[] = { a->refused[ADMIT_REFUSED_PER_SOURCE],
+	    a->refused[ADMIT_REFUSED_SOURCE_NOMEM],
+	    a->refused[ADMIT_REFUSED_HANDOFF], a->refused[ADMIT_REFUSED_SETUP],
+	    c->proxy_refused };
 	static const char *const none[] = { "" };
-	const uint64_t pauses[] = { c->stats.limit_pauses };
-	const uint64_t accepted[] = { c->stats.conns_total };
-	const uint64_t errors[] = { c->stats.accept_errors };
 
 	metrics_gauge(b, "echod_connections_open",
-	    "TCP and Unix connections open now.", c->conns_open);
+	    "TCP and Unix connections open now.", a->open);
 	metrics_counter(b, "echod_connections_accepted_total",
-	    "Connections accepted.", none, accepted, 1);
+	    "Connections accepted.", none, &a->accepted, 1);
 	metrics_counter(b, "echod_connections_refused_total",
-	    "Connections closed unserved, by reason.", refused, rv, 3);
+	    "Connections closed unserved, by reason.", refused, rv, 5);
 	metrics_counter(b, "echod_accept_limit_pauses_total",
-	    "Times accepting paused at --max-connections.", none, pauses, 1);
+	    "Times accepting paused at --max-connections.", none,
+	    &a->limit_pauses, 1);
 	metrics_counter(b, "echod_accept_errors_total",
-	    "Failed accept calls (descriptors, memory).", none, errors, 1);
+	    "Failed accept calls, by reason.", accept_errors,
+	    a->accept_errors, ADMIT_ACCEPT_COUNT);
 }
 
 static void

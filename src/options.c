@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sysexits.h>
 
 #include "journal.h"
@@ -31,8 +30,8 @@ static const struct opt echod_opts[] = {
 	  "read it again once its pending echo drains below SIZE" },
 	{ "max-connections", 'c', "N", OPT_UINT, C(max_connections),
 	  1, 10000000, NULL, NULL,
-	  "stop accepting at N open connections "
-	  "(default: open-file limit minus 32)" },
+	  "stop accepting at N open connections (default: the open-file "
+	  "limit less what echod holds, less 32)" },
 	{ "idle-timeout", 't', "SECONDS", OPT_SECONDS, C(idle_timeout_ms),
 	  0, 86400 * 7, "300", NULL,
 	  "close connections idle this long, 0 = never" },
@@ -79,18 +78,6 @@ static const char *const echod_cli_only[] = {
 };
 
 static uint64_t
-options_default_max_connections(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
-		return 65536;
-	if (rl.rlim_cur <= 2 * FD_RESERVE)
-		return rl.rlim_cur / 2;
-	return rl.rlim_cur - FD_RESERVE;
-}
-
-static uint64_t
 options_default_threads(void)
 {
 	cpu_set_t set;
@@ -110,8 +97,6 @@ options_check(struct config *conf, char *why, size_t whylen)
 		    "--low-watermark must be below --high-watermark");
 		return -1;
 	}
-	if (conf->max_connections == 0)
-		conf->max_connections = options_default_max_connections();
 	if (conf->threads == 0)
 		conf->threads = options_default_threads();
 	conf->log_level += conf->verbose;

@@ -10,15 +10,12 @@
 /* Where the settings are read from without --config. */
 #define OPTIONS_CONFIG_DEFAULT	SYSCONFDIR "/echod.conf"
 
-/* Descriptors kept back for listeners, logging and the library's own use. */
-#define FD_RESERVE	32
-
 struct config {
 	struct addr_list listen;
 	struct addr_list metrics;	/* --metrics: empty, off */
 	uint64_t	 high_watermark;
 	uint64_t	 low_watermark;
-	uint64_t	 max_connections;	/* 0: derive from RLIMIT_NOFILE */
+	uint64_t	 max_connections;	/* 0: derived once listening */
 	uint64_t	 idle_timeout_ms;	/* 0: off */
 	uint64_t	 min_rate;		/* bytes/s per idle window, 0: off */
 	uint64_t	 shutdown_timeout_ms;

@@ -76,7 +76,7 @@ persource_add(struct persource *ps, const struct sockaddr *sa,
 	struct persource_entry **pe, *e;
 	uint8_t addr[16];
 	size_t bucket;
-	int rc = -1;
+	int rc = PERSOURCE_FULL;
 
 	*entry = NULL;
 	if (ps->limit == 0 || !persource_key(sa, addr, &bucket))
@@ -84,8 +84,10 @@ persource_add(struct persource *ps, const struct sockaddr *sa,
 	pthread_mutex_lock(&ps->lock);
 	pe = persource_find(ps, addr, bucket);
 	if ((e = *pe) == NULL) {
-		if ((e = calloc(1, sizeof(*e))) == NULL)
+		if ((e = calloc(1, sizeof(*e))) == NULL) {
+			rc = PERSOURCE_NOMEM;
 			goto out;
+		}
 		memcpy(e->addr, addr, 16);
 		e->bucket = bucket;
 		e->next = ps->buckets[bucket];

@@ -23,8 +23,12 @@ struct persource {
 
 void	persource_init(struct persource *ps, uint64_t limit);
 void	persource_free(struct persource *ps);
+/* What persource_add() returns besides 0 (counted). */
+#define PERSOURCE_FULL	(-1)	/* the source is at the limit */
+#define PERSOURCE_NOMEM	(-2)	/* no memory for a new source's entry */
+
 /*
- * Counts a connection from sa; returns -1 if it would pass the limit.
+ * Counts a connection from sa: 0, PERSOURCE_FULL or PERSOURCE_NOMEM.
  * *entry is what to hand back to persource_del (NULL: not counted).
  */
 int	persource_add(struct persource *ps, const struct sockaddr *sa,

@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "admit.h"
 #include "conn.h"
 #include "log.h"
 #include "proxy.h"
@@ -29,8 +30,6 @@ struct proxywait {
 
 /* One limiter per message, so "suppressed N" counts its own kind. */
 static struct log_ratelimit proxy_rl = LOG_RATELIMIT_INIT(10000, 5);
-static struct log_ratelimit persource_rl = LOG_RATELIMIT_INIT(10000, 3);
-static struct log_ratelimit nomem_rl = LOG_RATELIMIT_INIT(10000, 1);
 
 static void proxywait_readable(evutil_socket_t, short, void *);
 
@@ -60,19 +59,17 @@ proxywait_discard(int fd)
 
 /* A connection not served: close it and give back what admission took. */
 static void
-proxywait_release(struct server *srv, const struct worker_conn *wc)
+proxywait_release(struct worker *w, const struct worker_conn *wc)
 {
 	proxywait_discard(wc->fd);
 	close(wc->fd);
-	persource_del(&srv->persource, wc->source);
-	__atomic_sub_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
-	server_wake(srv);
+	admit_release(w->admit, wc->source);
 }
 
 static void
 proxywait_drop(struct proxywait *pw)
 {
-	proxywait_release(pw->w->srv, &pw->wc);
+	proxywait_release(pw->w, &pw->wc);
 	proxywait_free(pw);
 }
 
@@ -96,23 +93,15 @@ static void
 proxywait_serve(struct proxywait *pw, const struct proxy_header *h)
 {
 	struct worker *w = pw->w;
-	struct server *srv = w->srv;
 	struct worker_conn wc = pw->wc;
 	struct sockaddr_storage lb = pw->wc.sa;
-	char src[ADDR_TEXT_MAX];
 
 	if (!h->local)
 		memcpy(&wc.sa, &h->src, h->srclen);
 	/* --max-per-source counts the real client, known only now. */
 	wc.source = NULL;
-	if (persource_add(&srv->persource, (struct sockaddr *)&wc.sa,
+	if (admit_source(w->admit, (struct sockaddr *)&wc.sa, sizeof(wc.sa),
 	    &wc.source) == -1) {
-		STAT_ADD(w->proxy_per_source, 1);
-		log_limited(&persource_rl, LOG_WARNING, NULL,
-		    "refusing a connection from %s: --max-per-source %llu "
-		    "reached", addr_format((struct sockaddr *)&wc.sa,
-		    sizeof(wc.sa), src, sizeof(src)),
-		    (unsigned long long)srv->conf->max_per_source);
 		proxywait_drop(pw);
 		return;
 	}
@@ -217,9 +206,9 @@ proxywait_start(struct worker *w, const struct worker_conn *wc)
 	struct proxywait *pw;
 
 	if ((pw = calloc(1, sizeof(*pw))) == NULL) {
-		log_limited(&nomem_rl, LOG_WARNING, NULL,
-		    "cannot set up a connection: out of memory");
-		proxywait_release(w->srv, wc);
+		proxywait_discard(wc->fd);
+		close(wc->fd);
+		admit_refuse(w->admit, wc->source, ADMIT_REFUSED_SETUP);
 		return;
 	}
 	pw->w = w;

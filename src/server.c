@@ -1,7 +1,6 @@
 /* server.c - the main loop: signals, status, wake-ups and shutdown. */
 #include "config.h"
 
-#include <fcntl.h>
 #include <sys/resource.h>
 #include <signal.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "admit.h"
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
@@ -22,8 +22,8 @@ static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
 static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
 
 /*
- * Descriptors one event loop holds, at most: its epoll instance, libevent's
- * signal pipe, and what wakes it (a worker's eventfd, the main loop's pipe).
+ * Descriptors one event loop holds: its epoll instance, libevent's signal
+ * pipe, and the eventfd that wakes it (a worker's queue, or admission's).
  */
 #define SERVER_LOOP_FDS		5
 /* The rest echod needs to start: stdio, listeners, the journal. */
@@ -42,14 +42,7 @@ static struct log_ratelimit usr2_rl = LOG_RATELIMIT_INIT(10000, 3);
 uint64_t
 server_nconns(const struct server *srv)
 {
-	return __atomic_load_n(&srv->nconns, __ATOMIC_SEQ_CST);
-}
-
-void
-server_wake(struct server *srv)
-{
-	/* A full pipe already holds a wake-up: losing this one is fine. */
-	(void)!write(srv->wake_pipe[1], "", 1);
+	return admit_open(srv->admit);
 }
 
 void
@@ -57,20 +50,16 @@ server_counters_sum(const struct server *srv, struct server_counters *c)
 {
 	struct worker_stats ws, wu;
 	const struct listener *l;
-	uint64_t per_source;
 	unsigned k;
 
 	memset(c, 0, sizeof(*c));
 	worker_stats_sum(srv, &ws, &wu);
-	c->conns_open = server_nconns(srv);
-	c->stats = srv->stats;
+	admit_stats(srv->admit, &c->admit);
 	c->bytes_in = ws.bytes_in;
 	c->bytes_out = ws.bytes_out;
 	c->unix_bytes_in = wu.bytes_in;
 	c->unix_bytes_out = wu.bytes_out;
-	worker_proxy_sum(srv, c->proxy_errors, &per_source);
-	/* Behind a balancer, --max-per-source is checked on the workers. */
-	c->stats.refused_per_source += per_source;
+	worker_proxy_sum(srv, c->proxy_errors);
 	for (k = 0; k < PROXY_ERR_COUNT; k++)
 		c->proxy_refused += c->proxy_errors[k];
 	udp_stats_sum(srv, &c->udp);
@@ -98,42 +87,30 @@ server_status(char *buf, size_t len, void *arg)
 	char size[32];
 
 	server_counters_sum(srv, &c);
-	if (srv->draining) {
+	if (admit_stopping(srv->admit)) {
 		snprintf(buf, len, "draining %llu connections",
-		    (unsigned long long)c.conns_open);
+		    (unsigned long long)c.admit.open);
 		return;
 	}
 	snprintf(buf, len, "%llu connections open, %llu total, %s echoed",
-	    (unsigned long long)c.conns_open,
-	    (unsigned long long)c.stats.conns_total,
+	    (unsigned long long)c.admit.open,
+	    (unsigned long long)c.admit.accepted,
 	    format_size(server_echoed(&c), size, sizeof(size)));
 }
 
-/* Every connection is gone: leave the loop. */
+/* Stopping, and every connection is gone: leave the loop. */
 static void
-server_check_drained(struct server *srv)
+server_drained(void *arg)
 {
-	if (srv->draining && server_nconns(srv) == 0)
-		event_base_loopexit(srv->base, NULL);
+	struct server *srv = arg;
+
+	event_base_loopexit(srv->base, NULL);
 }
 
 static void
-server_woken(evutil_socket_t fd, short what, void *arg)
+server_accepting(void *arg, int on)
 {
-	struct server *srv = arg;
-	char buf[64];
-
-	(void)what;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	if (srv->draining) {
-		server_check_drained(srv);
-		return;
-	}
-	/* A descriptor and perhaps a slot are free again. */
-	listener_resume(srv, ACCEPT_PAUSED_FDS |
-	    (server_nconns(srv) < srv->conf->max_connections ?
-	    ACCEPT_PAUSED_LIMIT : 0));
+	listener_accepting(arg, on);
 }
 
 static void
@@ -146,7 +123,6 @@ server_drain_deadline(evutil_socket_t fd, short what, void *arg)
 	log_warning("shutdown timeout: closing %llu connections that have "
 	    "not drained", (unsigned long long)server_nconns(srv));
 	worker_close_all(srv);
-	server_check_drained(srv);
 }
 
 static void
@@ -155,7 +131,7 @@ server_shutdown(struct server *srv, int signo)
 	uint64_t ms = srv->conf->shutdown_timeout_ms;
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
-	if (srv->draining) {
+	if (admit_stopping(srv->admit)) {
 		log_warning("%s again: exiting without waiting for %llu "
 		    "connections", strsignal(signo),
 		    (unsigned long long)server_nconns(srv));
@@ -163,22 +139,16 @@ server_shutdown(struct server *srv, int signo)
 		event_base_loopexit(srv->base, NULL);
 		return;
 	}
-	srv->draining = 1;
-	/*
-	 * Workers hear of the drain through their pipes; a connection that
-	 * closes before then must still wake us to check the count.
-	 */
-	__atomic_store_n(&srv->wake_on_close, 1, __ATOMIC_SEQ_CST);
 	log_at(LOG_NOTICE, fields_stopping,
 	    "%s: shutting down, %llu connections draining",
 	    strsignal(signo), (unsigned long long)server_nconns(srv));
 	notify_stopping(ms * 1000);
-	srv->accept_paused |= ACCEPT_PAUSED_STOP;
 	listener_close_all(srv);
 	udp_close_all(srv);
 	worker_drain_all(srv);
 	evtimer_add(srv->drain_deadline, &tv);
-	server_check_drained(srv);
+	/* With nothing open, this leaves the loop at once. */
+	admit_stop(srv->admit);
 }
 
 static void
@@ -200,18 +170,24 @@ server_log_counters(evutil_socket_t fd, short what, void *arg)
 	srv->counters_last_ms = clock_monotonic_ms();
 	server_counters_sum(srv, &c);
 	log_notice("counters: conns_open=%llu conns_total=%llu "
-	    "conns_refused_per_source=%llu conns_refused_busy=%llu "
-	    "conns_refused_proxy=%llu limit_pauses=%llu accept_errors=%llu bytes_in=%llu "
+	    "conns_refused_per_source=%llu conns_refused_source_nomem=%llu "
+	    "conns_refused_handoff_nomem=%llu conns_refused_setup_nomem=%llu "
+	    "conns_refused_proxy=%llu limit_pauses=%llu accept_errors_fds=%llu "
+	    "accept_errors_memory=%llu accept_errors_other=%llu bytes_in=%llu "
 	    "bytes_out=%llu udp_in=%llu udp_out=%llu udp_bytes=%llu "
 	    "udp_drop_loop=%llu udp_drop_rate=%llu udp_drop_size=%llu "
 	    "udp_drop_send=%llu",
-	    (unsigned long long)c.conns_open,
-	    (unsigned long long)c.stats.conns_total,
-	    (unsigned long long)c.stats.refused_per_source,
-	    (unsigned long long)c.stats.refused_busy,
+	    (unsigned long long)c.admit.open,
+	    (unsigned long long)c.admit.accepted,
+	    (unsigned long long)c.admit.refused[ADMIT_REFUSED_PER_SOURCE],
+	    (unsigned long long)c.admit.refused[ADMIT_REFUSED_SOURCE_NOMEM],
+	    (unsigned long long)c.admit.refused[ADMIT_REFUSED_HANDOFF],
+	    (unsigned long long)c.admit.refused[ADMIT_REFUSED_SETUP],
 	    (unsigned long long)c.proxy_refused,
-	    (unsigned long long)c.stats.limit_pauses,
-	    (unsigned long long)c.stats.accept_errors,
+	    (unsigned long long)c.admit.limit_pauses,
+	    (unsigned long long)c.admit.accept_errors[ADMIT_ACCEPT_FDS],
+	    (unsigned long long)c.admit.accept_errors[ADMIT_ACCEPT_MEMORY],
+	    (unsigned long long)c.admit.accept_errors[ADMIT_ACCEPT_OTHER],
 	    (unsigned long long)c.bytes_in, (unsigned long long)c.bytes_out,
 	    (unsigned long long)c.udp.in, (unsigned long long)c.udp.out,
 	    (unsigned long long)c.udp.bytes,
@@ -269,14 +245,6 @@ server_ignore(evutil_socket_t signo, short what, void *arg)
 	log_limited(&usr2_rl, LOG_NOTICE, NULL, "SIGUSR2: ignored");
 }
 
-static void
-server_accept_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	listener_resume(arg, ACCEPT_PAUSED_FDS);
-}
-
 static const struct {
 	int			signo;
 	event_callback_fn	cb;
@@ -331,10 +299,8 @@ server_init(struct server *srv, const struct config *conf)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->conf = conf;
-	srv->wake_pipe[0] = srv->wake_pipe[1] = -1;
 	TAILQ_INIT(&srv->listeners);
 	TAILQ_INIT(&srv->udp);
-	persource_init(&srv->persource, conf->max_per_source);
 	if (server_loops_fit(conf) == -1)
 		return -1;
 	if (srclimit_init(&srv->udp_limit, conf->udp_sources, conf->udp_rate,
@@ -342,20 +308,19 @@ server_init(struct server *srv, const struct config *conf)
 		log_err("cannot allocate the UDP rate table (--udp-sources)");
 		return -1;
 	}
-	if ((srv->base = event_base_new()) == NULL ||
-	    pipe2(srv->wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if ((srv->base = event_base_new()) == NULL) {
 		log_at(LOG_ERR | LOG_ERRNO, NULL,
 		    "cannot set up the main event loop");
 		return -1;
 	}
-	srv->wake_ev = event_new(srv->base, srv->wake_pipe[0],
-	    EV_READ | EV_PERSIST, server_woken, srv);
-	srv->accept_retry = evtimer_new(srv->base, server_accept_retry, srv);
+	srv->admit = admit_new(srv->base, conf->max_connections,
+	    conf->max_per_source, server_accepting, server_drained, srv);
+	if (srv->admit == NULL)
+		return -1;
 	srv->drain_deadline = evtimer_new(srv->base, server_drain_deadline,
 	    srv);
 	srv->counters_timer = evtimer_new(srv->base, server_log_counters, srv);
-	if (srv->wake_ev == NULL || event_add(srv->wake_ev, NULL) == -1 ||
-	    srv->accept_retry == NULL || srv->drain_deadline == NULL ||
+	if (srv->drain_deadline == NULL ||
 	    srv->counters_timer == NULL || server_signals_add(srv) == -1 ||
 	    notify_init(srv->base, server_status, srv) == -1) {
 		log_at(LOG_ERR | LOG_ERRNO, NULL,
@@ -374,9 +339,10 @@ server_run(struct server *srv)
 
 	TAILQ_FOREACH(l, &srv->listeners, entry)
 		n++;
+	admit_derive_limit(srv->admit);
 	log_at(LOG_NOTICE, fields_started,
 	    "ready: %zu listeners, %u threads, at most %llu connections", n,
-	    srv->nworkers, (unsigned long long)srv->conf->max_connections);
+	    srv->nworkers, (unsigned long long)admit_limit(srv->admit));
 	notify_ready();
 	if (event_base_dispatch(srv->base) == -1) {
 		log_err("the main event loop failed");
@@ -385,7 +351,7 @@ server_run(struct server *srv)
 	server_counters_sum(srv, &c);
 	log_at(LOG_NOTICE, fields_stopped,
 	    "exiting: %llu connections served, %llu bytes echoed",
-	    (unsigned long long)c.stats.conns_total,
+	    (unsigned long long)c.admit.accepted,
 	    (unsigned long long)server_echoed(&c));
 	return 0;
 }
@@ -406,18 +372,12 @@ server_free(struct server *srv)
 	listener_free_all(srv);
 	udp_free_all(srv);
 	notify_free();
-	server_event_free(srv->wake_ev);
-	server_event_free(srv->accept_retry);
 	server_event_free(srv->drain_deadline);
 	server_event_free(srv->counters_timer);
 	for (i = 0; i < SERVER_NSIGNALS; i++)
 		server_event_free(srv->signals[i]);
-	if (srv->wake_pipe[0] != -1)
-		close(srv->wake_pipe[0]);
-	if (srv->wake_pipe[1] != -1)
-		close(srv->wake_pipe[1]);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
+	admit_free(srv->admit);
 	srclimit_free(&srv->udp_limit);
-	persource_free(&srv->persource);
 }

@@ -10,8 +10,8 @@
 
 #include <event2/event.h>
 
+#include "admit.h"
 #include "options.h"
-#include "persource.h"
 #include "proxy.h"
 #include "srclimit.h"
 #include "udp.h"
@@ -19,22 +19,8 @@
 struct listener;
 struct worker;
 
-/* Why accepting is paused; accepting runs while none is set. */
-#define ACCEPT_PAUSED_LIMIT	0x1	/* --max-connections reached */
-#define ACCEPT_PAUSED_FDS	0x2	/* out of descriptors (EMFILE/ENFILE) */
-#define ACCEPT_PAUSED_STOP	0x4	/* shutting down */
-
 /* TERM, INT, USR1, HUP, USR2: the signals the main loop handles. */
 #define SERVER_NSIGNALS		5
-
-/* Counters only the main thread writes. */
-struct stats {
-	uint64_t	conns_total;
-	uint64_t	accept_errors;
-	uint64_t	limit_pauses;		/* times --max-connections was hit */
-	uint64_t	refused_per_source;	/* over --max-per-source */
-	uint64_t	refused_busy;		/* a worker could not take one */
-};
 
 struct server {
 	struct event_base	*base;
@@ -42,29 +28,19 @@ struct server {
 	TAILQ_HEAD(, listener)	 listeners;
 	TAILQ_HEAD(, udp_listener) udp;
 	struct srclimit		 udp_limit;
-	struct persource	 persource;
+	struct admit		*admit;
 	struct worker		*workers;
 	unsigned		 nworkers;
 	unsigned		 next_worker;
-	uint64_t		 nconns;	/* open, all workers: atomic */
-	int			 wake_on_close;	/* atomic: workers wake main */
-	int			 wake_pipe[2];
-	struct event		*wake_ev;
-	uint64_t		 next_conn_id;
-	unsigned		 accept_paused;
-	int			 draining;
-	struct event		*accept_retry;	/* after EMFILE */
 	struct event		*drain_deadline;
 	struct event		*signals[SERVER_NSIGNALS];
 	struct event		*counters_timer;	/* SIGUSR1, paced */
 	uint64_t		 counters_last_ms;
-	struct stats		 stats;
 };
 
 /* Every counter at one moment: what SIGUSR1 logs and STATUS= shows. */
 struct server_counters {
-	uint64_t		 conns_open;
-	struct stats		 stats;
+	struct admit_stats	 admit;
 	uint64_t		 bytes_in;	/* TCP and Unix */
 	uint64_t		 bytes_out;
 	uint64_t		 unix_bytes_in;	/* the Unix part of them */
@@ -85,8 +61,6 @@ int	server_init(struct server *srv, const struct config *conf);
 /* Runs the loop until shutdown; returns 0, or -1 after logging. */
 int	server_run(struct server *srv);
 void	server_free(struct server *srv);
-/* Any thread: the main loop should look at the connection count again. */
-void	server_wake(struct server *srv);
 /* Open connections across all workers. */
 uint64_t server_nconns(const struct server *srv);
 /* Sums the main thread's, the workers' and the UDP listeners' counters. */

@@ -11,6 +11,7 @@
 
 #include <event2/event.h>
 
+#include "admit.h"
 #include "conn.h"
 #include "evmem.h"
 #include "listener.h"
@@ -237,6 +238,7 @@ static int
 worker_init(struct server *srv, struct worker *w, unsigned index)
 {
 	w->srv = srv;
+	w->admit = srv->admit;
 	w->index = index;
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->proxywaits);
@@ -369,18 +371,14 @@ worker_stop_all(struct server *srv)
 }
 
 void
-worker_proxy_sum(const struct server *srv, uint64_t errors[PROXY_ERR_COUNT],
-    uint64_t *per_source)
+worker_proxy_sum(const struct server *srv, uint64_t errors[PROXY_ERR_COUNT])
 {
 	unsigned i, k;
 
 	memset(errors, 0, PROXY_ERR_COUNT * sizeof(errors[0]));
-	*per_source = 0;
-	for (i = 0; i < srv->nworkers; i++) {
+	for (i = 0; i < srv->nworkers; i++)
 		for (k = 0; k < PROXY_ERR_COUNT; k++)
 			errors[k] += STAT_GET(srv->workers[i].proxy_errors[k]);
-		*per_source += STAT_GET(srv->workers[i].proxy_per_source);
-	}
 }
 
 void
@@ -407,11 +405,6 @@ worker_stats_sum(const struct server *srv, struct worker_stats *sum,
 void
 worker_conn_closed(struct worker *w, struct conn *c)
 {
-	struct server *srv = w->srv;
-
 	TAILQ_REMOVE(&w->conns, c, entry);
-	__atomic_sub_fetch(&srv->nconns, 1, __ATOMIC_SEQ_CST);
-	if (w->draining || __atomic_load_n(&srv->wake_on_close,
-	    __ATOMIC_SEQ_CST))
-		server_wake(srv);
+	admit_release(w->admit, c->source);
 }

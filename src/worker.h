@@ -3,7 +3,7 @@
  * thread accepts and hands each connection to a worker round-robin; worker 0
  * runs on the main thread's own loop, so --threads 1 has no hand-off at all.
  * A hand-off or a control request is never dropped.
- * Workers talk back only through server_wake().
+ * Workers talk back only through admission (admit_release).
  */
 #ifndef ECHOD_WORKER_H
 #define ECHOD_WORKER_H
@@ -18,6 +18,7 @@
 #include "proxy.h"
 #include "proxywait.h"
 
+struct admit;
 struct conn;
 struct listener;
 struct persource_entry;
@@ -58,6 +59,7 @@ struct worker_queue {
 
 struct worker {
 	struct server		*srv;
+	struct admit		*admit;
 	struct event_base	*base;
 	unsigned		 index;
 	pthread_t		 thread;
@@ -69,7 +71,6 @@ struct worker {
 	/* PROXY listeners: connections waiting for their header, refusals. */
 	struct proxywait_list	 proxywaits;
 	uint64_t		 proxy_errors[PROXY_ERR_COUNT];
-	uint64_t		 proxy_per_source;
 };
 
 /* What the main thread knows of an accepted connection. */
@@ -91,9 +92,9 @@ void	worker_drain_all(struct server *srv);
 void	worker_close_all(struct server *srv);
 /* Stops and joins the threads, frees every worker. */
 void	worker_stop_all(struct server *srv);
-/* Sums the workers' PROXY refusals: by enum proxy_error, per source. */
+/* Sums the workers' PROXY refusals, by enum proxy_error. */
 void	worker_proxy_sum(const struct server *srv,
-	    uint64_t errors[PROXY_ERR_COUNT], uint64_t *per_source);
+	    uint64_t errors[PROXY_ERR_COUNT]);
 /* Sums every worker's stats: all of them, and the Unix part alone. */
 void	worker_stats_sum(const struct server *srv, struct worker_stats *sum,
 	    struct worker_stats *unix_part);

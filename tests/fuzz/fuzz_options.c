@@ -74,7 +74,7 @@ static void
 fuzz_check_config(const struct config *conf)
 {
 	if (conf->low_watermark >= conf->high_watermark ||
-	    conf->max_connections == 0 || conf->log_level > LOG_DEBUG)
+	    conf->log_level > LOG_DEBUG)
 		abort();
 }
 

@@ -22,6 +22,17 @@
 #define THREADS		4
 #define THREAD_ROUNDS	100000
 
+/* Linked with --wrap=calloc: set to make the table's allocation fail. */
+static int calloc_fails;
+void *__real_calloc(size_t, size_t);
+void *__wrap_calloc(size_t n, size_t size);
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	return calloc_fails ? NULL : __real_calloc(n, size);
+}
+
 struct churn_arg {
 	struct persource	*ps;
 	pthread_barrier_t	*start;
@@ -235,6 +246,31 @@ test_threads(void **state)
 	persource_free(&ps);
 }
 
+/* Out of memory is told apart from the limit, and leaves nothing behind. */
+static void
+test_out_of_memory_is_not_the_limit(void **state)
+{
+	struct persource ps;
+	struct sockaddr_storage a = v4("192.0.2.7", 5000);
+	struct sockaddr_storage b = v4("192.0.2.8", 5000);
+	struct persource_entry *e, *eb;
+
+	(void)state;
+	persource_init(&ps, 1);
+	assert_int_equal(add(&ps, &a, &e), 0);
+	calloc_fails = 1;
+	assert_int_equal(add(&ps, &b, &eb), PERSOURCE_NOMEM);
+	assert_null(eb);
+	/* A known source needs no allocation: the limit still speaks. */
+	assert_int_equal(add(&ps, &a, &eb), PERSOURCE_FULL);
+	calloc_fails = 0;
+	assert_int_equal(add(&ps, &b, &eb), 0);
+	persource_del(&ps, e);
+	persource_del(&ps, eb);
+	assert_table_empty(&ps);
+	persource_free(&ps);
+}
+
 int
 main(void)
 {
@@ -246,6 +282,7 @@ main(void)
 		cmocka_unit_test(test_unix_peers_not_counted),
 		cmocka_unit_test(test_many_sources),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_out_of_memory_is_not_the_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

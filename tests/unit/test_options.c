@@ -118,8 +118,8 @@ test_defaults(void **state)
 	assert_int_equal(r.conf.listen.n, 0);
 	assert_int_equal(r.conf.high_watermark, 256 * 1024);
 	assert_int_equal(r.conf.low_watermark, 64 * 1024);
-	/* The open-file limit, less the descriptors echod keeps back. */
-	assert_int_equal(r.conf.max_connections, 1024 - FD_RESERVE);
+	/* Derived once echod listens, from the descriptors it holds. */
+	assert_int_equal(r.conf.max_connections, 0);
 	assert_int_equal(r.conf.idle_timeout_ms, 300 * 1000);
 	assert_int_equal(r.conf.shutdown_timeout_ms, 10 * 1000);
 	assert_int_equal(r.conf.backlog, 1024);
@@ -133,9 +133,9 @@ test_defaults(void **state)
 	assert_int_equal(r.conf.log_target, LOG_TARGET_AUTO);
 	options_free(&r.conf);
 
-	/* A tiny limit still leaves half of it for clients. */
+	/* Whatever the limit. */
 	assert_int_equal(tiny.rc, -1);
-	assert_int_equal(tiny.conf.max_connections, 20);
+	assert_int_equal(tiny.conf.max_connections, 0);
 	options_free(&tiny.conf);
 }
 
