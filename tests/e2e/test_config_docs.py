@@ -53,7 +53,11 @@ def man_pages(opts, in_file):
         entry = re.search(r"^\.It Cm %s(?![\w-])(.*?)(?=^\.It |^\.El)"
                           % re.escape(name), man5, re.M | re.S)
         if name in in_file:
-            assert entry, "echod.conf(5) has no entry for %s" % name
+            assert entry, ("echod.conf(5) has no entry for %s: document "
+                           "it under Settings, or, if only the command line "
+                           "may give it, add it to echod_cli_only in "
+                           "src/options.c and to echod.conf(5)'s list of "
+                           "refused options" % name)
             default = opts[name]
             if default is not None and " " not in default:
                 assert default in entry.group(1), \
@@ -61,7 +65,8 @@ def man_pages(opts, in_file):
                         name, default)
         else:
             assert not entry, "echod.conf(5) lists %s as a setting" % name
-            assert re.search(r"^\.Cm %s(?![\w-])" % re.escape(name), man5, re.M), \
+            refused = r"^\.Cm %s(?![\w-])" % re.escape(name)
+            assert re.search(refused, man5, re.M), \
                 "echod.conf(5) does not say %s is refused" % name
             rc, _, err = check_config("--config",
                                       write_conf("%s = yes\n" % name))
