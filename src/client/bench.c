@@ -51,15 +51,15 @@ struct bconn {
 	uint64_t		 tx, rx;	/* bytes sent, verified */
 	uint64_t		 issued, done;	/* messages released, echoed */
 	uint64_t		*ring;	/* closed loop: release times */
-	uint64_t		 cycles;	/* connect mode: connections begun */
-	uint64_t		 cycle_t0;	/* connect mode: when this one was due */
+	uint64_t		 cycles;	/* connect mode: begun */
+	uint64_t		 cycle_t0;	/* connect mode: this one due */
 };
 
 struct bench {
 	const struct client_conf *conf;
 	const struct target	*target;
 	struct bench_result	*res;
-	struct event_base	*base;
+	struct bench_loop	 loop;
 	struct bconn		*conns;
 	uint64_t		*rings;
 	size_t			 n, next, connecting, open;
@@ -69,7 +69,6 @@ struct bench {
 	uint64_t		 outstanding;	/* released, not echoed */
 	uint64_t		 t0;		/* when the load started */
 	uint64_t		 nslots;
-	struct event		*phase_timer, *progress;
 	unsigned char		 buf[65536];
 };
 
@@ -146,7 +145,7 @@ bench_finish(struct bench *b)
 	if (b->phase != PHASE_CONNECT)
 		b->res->elapsed_us = clock_monotonic_us() - b->t0;
 	b->phase = PHASE_DONE;
-	event_base_loopbreak(b->base);
+	event_base_loopbreak(b->loop.base);
 }
 
 /* Ends the sending: wait up to --timeout for what is still in flight. */
@@ -164,7 +163,7 @@ bench_stop(struct bench *b)
 		bench_finish(b);
 		return;
 	}
-	evtimer_add(b->phase_timer, &tv);
+	evtimer_add(b->loop.phase_timer, &tv);
 }
 
 static void
@@ -482,9 +481,9 @@ bconn_connect(struct bconn *c)
 		bconn_fail(c, bench_classify(err), target_strerror(err));
 		return;
 	}
-	c->rev = event_new(b->base, c->fd, EV_READ | EV_PERSIST,
+	c->rev = event_new(b->loop.base, c->fd, EV_READ | EV_PERSIST,
 	    bconn_readable, c);
-	c->wev = event_new(b->base, c->fd, EV_WRITE | EV_PERSIST,
+	c->wev = event_new(b->loop.base, c->fd, EV_WRITE | EV_PERSIST,
 	    bconn_writable, c);
 	if (c->rev == NULL || c->wev == NULL) {
 		bconn_fail(c, BERR_OTHER, "out of memory");
@@ -611,7 +610,7 @@ bench_begin(struct bench *b, size_t nslots)
 	b->phase = PHASE_LOAD;
 	b->t0 = clock_monotonic_us();
 	b->nslots = nslots;
-	evtimer_add(b->phase_timer, &tv);
+	evtimer_add(b->loop.phase_timer, &tv);
 }
 
 /* Connect mode: every slot starts churning, without a connect phase. */
@@ -683,19 +682,42 @@ bench_nofile(uint64_t n, char *why, size_t whylen)
 	return -1;
 }
 
-/* Open-loop turns need timers finer than epoll's milliseconds. */
-struct event_base *
-bench_base(void)
+int
+bench_loop_init(struct bench_loop *l, event_callback_fn phase,
+    event_callback_fn progress, void *arg)
 {
+	struct timeval tv = { 1, 0 };
 	struct event_config *cfg;
-	struct event_base *base;
 
+	memset(l, 0, sizeof(*l));
+	/* Open-loop turns need timers finer than epoll's milliseconds. */
 	if ((cfg = event_config_new()) == NULL)
-		return NULL;
+		return -1;
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-	base = event_base_new_with_config(cfg);
+	l->base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
-	return base;
+	if (l->base == NULL ||
+	    (l->phase_timer = evtimer_new(l->base, phase, arg)) == NULL)
+		return -1;
+	/* A progress line only for a person watching a terminal. */
+	if (isatty(STDERR_FILENO) && ((l->progress = event_new(l->base, -1,
+	    EV_PERSIST, progress, arg)) == NULL ||
+	    event_add(l->progress, &tv) == -1))
+		return -1;
+	return 0;
+}
+
+void
+bench_loop_free(struct bench_loop *l)
+{
+	if (l->progress != NULL) {
+		event_free(l->progress);
+		report_progress_end();
+	}
+	if (l->phase_timer != NULL)
+		event_free(l->phase_timer);
+	if (l->base != NULL)
+		event_base_free(l->base);
 }
 
 static int
@@ -724,11 +746,9 @@ bench_init(struct bench *b, const struct client_conf *conf,
 			b->window = conf->window;
 		b->ring_len = b->window;
 	}
-	if ((b->base = bench_base()) == NULL ||
-	    (b->conns = calloc(b->n, sizeof(*b->conns))) == NULL ||
+	if (bench_loop_init(&b->loop, bench_phase_end, bench_progress, b) ==
+	    -1 || (b->conns = calloc(b->n, sizeof(*b->conns))) == NULL ||
 	    (b->rings = calloc(b->n, b->ring_len * sizeof(*b->rings))) ==
-	    NULL ||
-	    (b->phase_timer = evtimer_new(b->base, bench_phase_end, b)) ==
 	    NULL)
 		return -1;
 	for (i = 0; i < b->n; i++) {
@@ -739,21 +759,11 @@ bench_init(struct bench *b, const struct client_conf *conf,
 		c->ai = target_first(target);
 		c->ring = b->rings + i * b->ring_len;
 		c->pattern_off = (uint64_t)i * BENCH_OFFSET_STEP;
-		if ((c->timer = evtimer_new(b->base, bconn_timer, c)) == NULL)
+		c->timer = evtimer_new(b->loop.base, bconn_timer, c);
+		if (c->timer == NULL)
 			return -1;
 	}
-	/* A progress line only for a person watching a terminal. */
-	if (isatty(STDERR_FILENO)) {
-		b->progress = event_new(b->base, -1, EV_PERSIST,
-		    bench_progress, b);
-		if (b->progress == NULL)
-			return -1;
-		tv.tv_sec = 1;
-		tv.tv_usec = 0;
-		event_add(b->progress, &tv);
-		tv = bench_tv(conf->timeout_ms * 1000);
-	}
-	evtimer_add(b->phase_timer, &tv);
+	evtimer_add(b->loop.phase_timer, &tv);
 	return 0;
 }
 
@@ -767,14 +777,7 @@ bench_free(struct bench *b)
 		if (b->conns[i].timer != NULL)
 			event_free(b->conns[i].timer);
 	}
-	if (b->progress != NULL) {
-		event_free(b->progress);
-		report_progress_end();
-	}
-	if (b->phase_timer != NULL)
-		event_free(b->phase_timer);
-	if (b->base != NULL)
-		event_base_free(b->base);
+	bench_loop_free(&b->loop);
 	free(b->conns);
 	free(b->rings);
 }
@@ -813,7 +816,7 @@ bench_run(const struct client_conf *conf, const struct target *target,
 		bench_connect_more(b);
 	}
 	if (b->phase != PHASE_DONE)
-		event_base_dispatch(b->base);
+		event_base_dispatch(b->loop.base);
 	rc = 0;
 out:
 	bench_free(b);

@@ -13,14 +13,28 @@
 
 #define BENCH_FD_SPARE	16	/* stdio, the event loop, the resolver */
 
-struct event_base;
+#include <event2/event.h>
+
+/* What a load test runs on: its loop, its phase timer, its progress line. */
+struct bench_loop {
+	struct event_base	*base;
+	struct event		*phase_timer;
+	struct event		*progress;	/* NULL: not on a terminal */
+};
 
 /* us microseconds as a timeval. */
 struct timeval bench_tv(uint64_t us);
 /* What kind of failure an errno value is. */
 enum bench_error bench_classify(int err);
-/* An event loop with timers finer than epoll's milliseconds. */
-struct event_base *bench_base(void);
+/*
+ * A loop with timers finer than epoll's milliseconds, the phase timer
+ * (not armed) and, when standard error is a terminal, progress once a
+ * second; both call back with arg.  -1 when out of memory.
+ */
+int	bench_loop_init(struct bench_loop *l, event_callback_fn phase,
+	    event_callback_fn progress, void *arg);
+/* Frees what bench_loop_init made, ending the progress line. */
+void	bench_loop_free(struct bench_loop *l);
 /*
  * Raises the open-file limit to what --connections n needs, if it is lower;
  * -1 with a reason in why when the hard limit forbids it.

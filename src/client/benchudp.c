@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -25,7 +24,7 @@
 
 #define UB_BATCH	32		/* datagrams per sendmmsg, recvmmsg */
 #define UB_SEQ		BENCH_UDP_SEQ	/* bytes of sequence number in front */
-#define UB_TRACK	4096		/* sequence numbers tracked per socket */
+#define UB_TRACK	4096		/* sequence numbers tracked a socket */
 #define UB_LOSS_US	1000000		/* unanswered this long: lost */
 #define UB_SWEEP_US	10000		/* how often losses are looked for */
 #define UB_TICK_MIN_US	50		/* open loop: shortest sleep */
@@ -45,13 +44,13 @@ struct usock {
 	uint64_t	 sent;		/* handed to the kernel */
 	uint64_t	 base;		/* oldest not yet echoed or lost */
 	uint64_t	*release;	/* closed loop: release times */
-	uint8_t		 echoed[UB_TRACK / 8];	/* of the last UB_TRACK issued */
+	uint8_t		 echoed[UB_TRACK / 8];	/* of the last UB_TRACK */
 };
 
 struct ubench {
 	const struct client_conf *conf;
 	struct bench_result	*res;
-	struct event_base	*base;
+	struct bench_loop	 loop;
 	struct usock		*socks;
 	uint64_t		*releases;
 	size_t			 n, open;
@@ -60,7 +59,7 @@ struct ubench {
 	uint64_t		 outstanding;	/* released, not resolved */
 	uint64_t		 t0, stopped, last_echo;
 	size_t			 nslots;	/* open loop: turns per round */
-	struct event		*phase_timer, *sweep, *progress;
+	struct event		*sweep;
 	uint64_t		 hdr[UB_BATCH];
 	struct iovec		 iov[UB_BATCH][2];
 	struct mmsghdr		 out[UB_BATCH];
@@ -98,7 +97,7 @@ ub_finish(struct ubench *b)
 	/* The wait for datagrams that never come back is not load. */
 	b->res->elapsed_us = (end > 0 ? end : clock_monotonic_us()) - b->t0;
 	b->phase = UB_DONE;
-	event_base_loopbreak(b->base);
+	event_base_loopbreak(b->loop.base);
 }
 
 static void
@@ -114,7 +113,7 @@ ub_stop(struct ubench *b)
 		ub_finish(b);
 		return;
 	}
-	evtimer_add(b->phase_timer, &tv);
+	evtimer_add(b->loop.phase_timer, &tv);
 }
 
 /* When datagram seq of s was due: its latency and its loss count from then. */
@@ -449,11 +448,11 @@ usock_open(struct usock *s, const struct target *target)
 		b->res->connect_failed++;
 		return 0;
 	}
-	s->rev = event_new(b->base, s->fd, EV_READ | EV_PERSIST,
+	s->rev = event_new(b->loop.base, s->fd, EV_READ | EV_PERSIST,
 	    usock_readable, s);
-	s->wev = event_new(b->base, s->fd, EV_WRITE | EV_PERSIST,
+	s->wev = event_new(b->loop.base, s->fd, EV_WRITE | EV_PERSIST,
 	    usock_writable, s);
-	s->timer = evtimer_new(b->base, usock_tick, s);
+	s->timer = evtimer_new(b->loop.base, usock_tick, s);
 	if (s->rev == NULL || s->wev == NULL || s->timer == NULL ||
 	    event_add(s->rev, NULL) == -1)
 		return -1;
@@ -475,17 +474,12 @@ ub_init(struct ubench *b, const struct client_conf *conf,
 	b->window = conf->window > 0 ? conf->window : 1;
 	b->loss_us = conf->timeout_ms * 1000 < UB_LOSS_US ?
 	    conf->timeout_ms * 1000 : UB_LOSS_US;
-	if ((b->base = bench_base()) == NULL ||
+	if (bench_loop_init(&b->loop, ub_phase_end, ub_progress, b) == -1 ||
 	    (b->socks = calloc(b->n, sizeof(*b->socks))) == NULL ||
 	    (b->releases = calloc(b->n, b->window * sizeof(uint64_t))) ==
 	    NULL || (b->rbuf = malloc(UB_BATCH * (b->size + 1))) == NULL ||
-	    (b->phase_timer = evtimer_new(b->base, ub_phase_end, b)) == NULL ||
-	    (b->sweep = event_new(b->base, -1, EV_PERSIST, ub_sweep, b)) ==
+	    (b->sweep = event_new(b->loop.base, -1, EV_PERSIST, ub_sweep, b)) ==
 	    NULL)
-		return -1;
-	/* A progress line only for a person watching a terminal. */
-	if (isatty(STDERR_FILENO) && (b->progress = event_new(b->base, -1,
-	    EV_PERSIST, ub_progress, b)) == NULL)
 		return -1;
 	for (i = 0; i < b->n; i++) {
 		b->socks[i].b = b;
@@ -516,12 +510,8 @@ ub_start(struct ubench *b)
 		if (b->socks[i].fd != -1)
 			b->socks[i].slot = b->nslots++;
 	b->t0 = now = clock_monotonic_us();
-	evtimer_add(b->phase_timer, &tv);
+	evtimer_add(b->loop.phase_timer, &tv);
 	event_add(b->sweep, &sweep);
-	if (b->progress != NULL) {
-		tv = bench_tv(1000000);
-		event_add(b->progress, &tv);
-	}
 	for (i = 0; i < b->n && b->phase == UB_LOAD; i++)
 		if (b->socks[i].fd != -1)
 			usock_pump(&b->socks[i], now);
@@ -540,14 +530,7 @@ ub_free(struct ubench *b)
 	}
 	if (b->sweep != NULL)
 		event_free(b->sweep);
-	if (b->progress != NULL) {
-		event_free(b->progress);
-		report_progress_end();
-	}
-	if (b->phase_timer != NULL)
-		event_free(b->phase_timer);
-	if (b->base != NULL)
-		event_base_free(b->base);
+	bench_loop_free(&b->loop);
 	free(b->socks);
 	free(b->releases);
 	free(b->rbuf);
@@ -573,7 +556,7 @@ bench_udp_run(const struct client_conf *conf, const struct target *target,
 	}
 	ub_start(b);
 	if (b->phase != UB_DONE)
-		event_base_dispatch(b->base);
+		event_base_dispatch(b->loop.base);
 	rc = 0;
 out:
 	ub_free(b);
