@@ -54,7 +54,7 @@ conn_arm(struct conn *c, uint64_t us)
 static void
 conn_timer_start(struct conn *c)
 {
-	uint64_t ms = c->w->srv->conf->idle_timeout_ms;
+	uint64_t ms = c->w->conf->idle_timeout_ms;
 
 	event_assign(&c->timer, c->w->base, -1, 0, conn_tick, c);
 	c->active_us = c->start_us;
@@ -99,7 +99,7 @@ void
 conn_accept_proxied(struct worker *w, const struct worker_conn *wc,
     const struct sockaddr_storage *lb)
 {
-	const struct config *conf = w->srv->conf;
+	const struct config *conf = w->conf;
 	struct conn *c;
 
 	c = calloc(1, sizeof(*c) + (lb != NULL ? sizeof(*lb) : 0));
@@ -157,7 +157,7 @@ conn_echo(struct conn *c, int fd)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t high = c->w->srv->conf->high_watermark;
+	size_t high = c->w->conf->high_watermark;
 	ssize_t n;
 
 	if (evbuffer_get_length(out) > 0) {
@@ -385,7 +385,7 @@ conn_moved(struct conn *c)
 static int
 conn_too_slow(struct conn *c, uint64_t now, int moved)
 {
-	const struct config *conf = c->w->srv->conf;
+	const struct config *conf = c->w->conf;
 	uint64_t ms = (now - c->window_us) / 1000;
 
 	if (conf->min_rate > 0 && conn_reading(c)) {
@@ -423,7 +423,7 @@ static void
 conn_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	uint64_t idle = c->w->srv->conf->idle_timeout_ms * 1000;
+	uint64_t idle = c->w->conf->idle_timeout_ms * 1000;
 	uint64_t now = clock_monotonic_us(), left;
 	int moved;
 

@@ -18,7 +18,7 @@ int
 main(int argc, char **argv)
 {
 	struct config conf;
-	struct server srv;
+	struct server *srv;
 	struct metrics *metrics = NULL;
 	int rc;
 
@@ -36,18 +36,18 @@ main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
 
-	/* server_init logs what failed. */
-	if (server_init(&srv, &conf) == -1) {
+	/* server_new logs what failed. */
+	if ((srv = server_new(&conf)) == NULL) {
 		rc = EX_SOFTWARE;
 		goto out;
 	}
-	if ((rc = listener_open_all(&srv)) != 0 ||
-	    (rc = metrics_open(srv.base, &conf.metrics, &srv, &metrics)) != 0)
+	if ((rc = listener_open_all(srv)) != 0 ||
+	    (rc = metrics_open(server_base(srv), &conf.metrics, srv, &metrics)) != 0)
 		goto out;
-	rc = server_run(&srv) == -1 ? EX_SOFTWARE : 0;
+	rc = server_run(srv) == -1 ? EX_SOFTWARE : 0;
 out:
 	metrics_free(metrics);
-	server_free(&srv);
+	server_free(srv);
 	options_free(&conf);
 	libevent_global_shutdown();
 	evmem_flush();

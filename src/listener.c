@@ -34,7 +34,7 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	(void)evl;
 	memset(&wc, 0, sizeof(wc));
 	/* Behind a balancer the source is known after the header (proxywait). */
-	wc.id = admit_take(srv->admit, sa, (socklen_t)salen,
+	wc.id = admit_take(server_admit(srv), sa, (socklen_t)salen,
 	    l->proxy ? NULL : &wc.source);
 	if (wc.id == 0) {
 		close(fd);
@@ -44,7 +44,7 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	wc.listener = l;
 	memcpy(&wc.sa, sa, (size_t)salen);
 	if (worker_dispatch(srv, &wc) == -1)
-		admit_refuse(srv->admit, wc.source, ADMIT_REFUSED_HANDOFF);
+		admit_refuse(server_admit(srv), wc.source, ADMIT_REFUSED_HANDOFF);
 }
 
 static void
@@ -53,7 +53,7 @@ listener_error(struct evconnlistener *evl, void *arg)
 	struct listener *l = arg;
 
 	(void)evl;
-	admit_accept_error(l->srv->admit, l->name, EVUTIL_SOCKET_ERROR());
+	admit_accept_error(server_admit(l->srv), l->name, EVUTIL_SOCKET_ERROR());
 }
 
 /*
@@ -80,12 +80,12 @@ listener_add(struct server *srv, int fd, const char *name,
 	 * Backlog 0: libevent must not listen() again.  Our sockets listen
 	 * with --backlog already; passed ones keep the manager's Backlog=.
 	 */
-	l->evl = evconnlistener_new(srv->base, listener_accept, l,
+	l->evl = evconnlistener_new(server_base(srv), listener_accept, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l->evl == NULL)
 		goto fail;
 	evconnlistener_set_error_cb(l->evl, listener_error);
-	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
+	TAILQ_INSERT_TAIL(server_listeners(srv), l, entry);
 	if (fdname != NULL)
 		log_notice("listening on %s (socket-activated, name %s)%s",
 		    name, fdname, proxy ? " for PROXY protocol clients" : "");
@@ -138,7 +138,7 @@ listener_taken(struct server *srv, const struct addr_spec *spec,
 		if (!udp_clashes(srv, sa, len, dual, owner, sizeof(owner)))
 			return 0;
 	} else {
-		TAILQ_FOREACH(l, &srv->listeners, entry)
+		TAILQ_FOREACH(l, server_listeners(srv), entry)
 			if (l->evl != NULL && addr_clashes(
 			    evconnlistener_get_fd(l->evl), sa, len, dual))
 				break;
@@ -222,7 +222,7 @@ listener_open_unix(struct server *srv, const struct addr_spec *spec)
 	if (!abstract && listener_unix_file(spec, &file) == -1)
 		goto fail;
 	step = "listen";
-	if (listen(fd, (int)srv->conf->backlog) == -1)
+	if (listen(fd, (int)server_conf(srv)->backlog) == -1)
 		goto fail;
 	/* Named as the socket is ("listening on ... for PROXY" says the rest). */
 	addr_spec_format(spec, name, sizeof(name));
@@ -265,7 +265,7 @@ listener_open_inet(struct server *srv, const struct addr_spec *spec,
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
 		goto fail;
 	step = "listen";
-	if (listen(fd, (int)srv->conf->backlog) == -1)
+	if (listen(fd, (int)server_conf(srv)->backlog) == -1)
 		goto fail;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		goto fail;
@@ -384,7 +384,7 @@ listener_adopt_all(struct server *srv, int *count)
 int
 listener_open_all(struct server *srv)
 {
-	const struct addr_list *list = &srv->conf->listen;
+	const struct addr_list *list = &server_conf(srv)->listen;
 	struct addr_spec any;
 	char why[64];
 	size_t i;
@@ -407,7 +407,7 @@ listener_accepting(struct server *srv, int on)
 {
 	struct listener *l;
 
-	TAILQ_FOREACH(l, &srv->listeners, entry) {
+	TAILQ_FOREACH(l, server_listeners(srv), entry) {
 		if (l->evl == NULL)
 			continue;
 		if (on)
@@ -437,7 +437,7 @@ listener_close_all(struct server *srv)
 {
 	struct listener *l;
 
-	TAILQ_FOREACH(l, &srv->listeners, entry) {
+	TAILQ_FOREACH(l, server_listeners(srv), entry) {
 		if (l->evl == NULL)
 			continue;
 		evconnlistener_free(l->evl);
@@ -452,8 +452,8 @@ listener_free_all(struct server *srv)
 	struct listener *l;
 
 	listener_close_all(srv);
-	while ((l = TAILQ_FIRST(&srv->listeners)) != NULL) {
-		TAILQ_REMOVE(&srv->listeners, l, entry);
+	while ((l = TAILQ_FIRST(server_listeners(srv))) != NULL) {
+		TAILQ_REMOVE(server_listeners(srv), l, entry);
 		free(l);
 	}
 }

@@ -28,6 +28,8 @@ struct listener {
 	struct listener_file	 file;		/* path "" if none */
 };
 
+TAILQ_HEAD(listener_list, listener);
+
 /*
  * Adopts the sockets systemd passed, opens every --listen address, and
  * with neither, the default *:7.  Returns 0, or an exit status after

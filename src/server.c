@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +17,23 @@
 #include "server.h"
 #include "udp.h"
 #include "worker.h"
+
+/* TERM, INT, USR1, HUP, USR2: the signals the main loop handles. */
+#define SERVER_NSIGNALS		5
+
+struct server {
+	struct event_base	*base;
+	const struct config	*conf;
+	struct listener_list	 listeners;
+	struct udp_list		 udp;
+	struct srclimit		 udp_limit;
+	struct admit		*admit;
+	struct worker_pool	 workers;
+	struct event		*drain_deadline;
+	struct event		*signals[SERVER_NSIGNALS];
+	struct event		*counters_timer;	/* SIGUSR1, paced */
+	uint64_t		 counters_last_ms;
+};
 
 static const char *const fields_started[] = { MSGID_STARTED, NULL };
 static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
@@ -38,6 +56,48 @@ static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
  */
 static struct log_ratelimit hup_rl = LOG_RATELIMIT_INIT(10000, 3);
 static struct log_ratelimit usr2_rl = LOG_RATELIMIT_INIT(10000, 3);
+
+const struct config *
+server_conf(const struct server *srv)
+{
+	return srv->conf;
+}
+
+struct event_base *
+server_base(const struct server *srv)
+{
+	return srv->base;
+}
+
+struct admit *
+server_admit(const struct server *srv)
+{
+	return srv->admit;
+}
+
+struct srclimit *
+server_udp_limit(const struct server *srv)
+{
+	return (struct srclimit *)&srv->udp_limit;
+}
+
+struct listener_list *
+server_listeners(const struct server *srv)
+{
+	return (struct listener_list *)&srv->listeners;
+}
+
+struct udp_list *
+server_udp(const struct server *srv)
+{
+	return (struct udp_list *)&srv->udp;
+}
+
+struct worker_pool *
+server_workers(const struct server *srv)
+{
+	return (struct worker_pool *)&srv->workers;
+}
 
 uint64_t
 server_nconns(const struct server *srv)
@@ -294,10 +354,9 @@ server_loops_fit(const struct config *conf)
 	return -1;
 }
 
-int
+static int
 server_init(struct server *srv, const struct config *conf)
 {
-	memset(srv, 0, sizeof(*srv));
 	srv->conf = conf;
 	TAILQ_INIT(&srv->listeners);
 	TAILQ_INIT(&srv->udp);
@@ -330,6 +389,22 @@ server_init(struct server *srv, const struct config *conf)
 	return worker_start_all(srv, (unsigned)conf->threads);
 }
 
+struct server *
+server_new(const struct config *conf)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (srv == NULL) {
+		log_err("cannot set up the server: out of memory");
+		return NULL;
+	}
+	if (server_init(srv, conf) == -1) {
+		server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
 int
 server_run(struct server *srv)
 {
@@ -342,7 +417,7 @@ server_run(struct server *srv)
 	admit_derive_limit(srv->admit);
 	log_at(LOG_NOTICE, fields_started,
 	    "ready: %zu listeners, %u threads, at most %llu connections", n,
-	    srv->nworkers, (unsigned long long)admit_limit(srv->admit));
+	    srv->workers.n, (unsigned long long)admit_limit(srv->admit));
 	notify_ready();
 	if (event_base_dispatch(srv->base) == -1) {
 		log_err("the main event loop failed");
@@ -368,6 +443,8 @@ server_free(struct server *srv)
 {
 	size_t i;
 
+	if (srv == NULL)
+		return;
 	worker_stop_all(srv);
 	listener_free_all(srv);
 	udp_free_all(srv);
@@ -380,4 +457,5 @@ server_free(struct server *srv)
 		event_base_free(srv->base);
 	admit_free(srv->admit);
 	srclimit_free(&srv->udp_limit);
+	free(srv);
 }

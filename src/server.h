@@ -5,7 +5,6 @@
 #ifndef ECHOD_SERVER_H
 #define ECHOD_SERVER_H
 
-#include <sys/queue.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -16,27 +15,12 @@
 #include "srclimit.h"
 #include "udp.h"
 
-struct listener;
-struct worker;
+struct listener_list;
+struct udp_list;
+struct worker_pool;
+/* Private to server.c: others use the functions below. */
+struct server;
 
-/* TERM, INT, USR1, HUP, USR2: the signals the main loop handles. */
-#define SERVER_NSIGNALS		5
-
-struct server {
-	struct event_base	*base;
-	const struct config	*conf;
-	TAILQ_HEAD(, listener)	 listeners;
-	TAILQ_HEAD(, udp_listener) udp;
-	struct srclimit		 udp_limit;
-	struct admit		*admit;
-	struct worker		*workers;
-	unsigned		 nworkers;
-	unsigned		 next_worker;
-	struct event		*drain_deadline;
-	struct event		*signals[SERVER_NSIGNALS];
-	struct event		*counters_timer;	/* SIGUSR1, paced */
-	uint64_t		 counters_last_ms;
-};
 
 /* Every counter at one moment: what SIGUSR1 logs and STATUS= shows. */
 struct server_counters {
@@ -55,12 +39,25 @@ struct server_counters {
 
 /*
  * Sets up the main loop, its signals and timers, and the workers; returns
- * 0, or -1 after logging what failed (server_free() cleans up either way).
+ * NULL after logging what failed (and cleaning up).
  */
-int	server_init(struct server *srv, const struct config *conf);
+struct server *server_new(const struct config *conf);
 /* Runs the loop until shutdown; returns 0, or -1 after logging. */
 int	server_run(struct server *srv);
+/* Frees srv (NULL: nothing). */
 void	server_free(struct server *srv);
+/* What the parts of the server share: the settings, the main loop, ... */
+const struct config *server_conf(const struct server *srv);
+struct event_base *server_base(const struct server *srv);
+struct admit *server_admit(const struct server *srv);
+struct srclimit *server_udp_limit(const struct server *srv);
+/*
+ * ... and the lists that listener.c, udp.c and worker.c keep in it (a
+ * const server still gives them: their owners decide what is changed).
+ */
+struct listener_list *server_listeners(const struct server *srv);
+struct udp_list *server_udp(const struct server *srv);
+struct worker_pool *server_workers(const struct server *srv);
 /* Open connections across all workers. */
 uint64_t server_nconns(const struct server *srv);
 /* Sums the main thread's, the workers' and the UDP listeners' counters. */

@@ -103,7 +103,7 @@ udp_reply_cmsg(struct msghdr *in, struct msghdr *out)
 static int
 udp_accept(struct udp_listener *u, struct mmsghdr *m, uint64_t now_ms)
 {
-	const struct config *conf = u->srv->conf;
+	const struct config *conf = server_conf(u->srv);
 	struct sockaddr_storage *peer = m->msg_hdr.msg_name;
 
 	u->stats.in++;
@@ -117,7 +117,7 @@ udp_accept(struct udp_listener *u, struct mmsghdr *m, uint64_t now_ms)
 		u->stats.drop_loop++;
 		return 0;
 	}
-	if (!srclimit_take(&u->srv->udp_limit, (struct sockaddr *)peer,
+	if (!srclimit_take(server_udp_limit(u->srv), (struct sockaddr *)peer,
 	    now_ms)) {
 		u->stats.drop_rate++;
 		log_limited(&udp_rate_rl, LOG_WARNING, NULL, "%s: sources over "
@@ -228,7 +228,7 @@ udp_add(struct server *srv, int fd, const char *fdname)
 		goto fail;
 	u->srv = srv;
 	u->fd = fd;
-	u->bufsize = srv->conf->max_datagram + 1;
+	u->bufsize = server_conf(srv)->max_datagram + 1;
 	u->bufs = malloc(u->bufsize * UDP_BATCH);
 	if (u->bufs == NULL || getsockname(fd, (struct sockaddr *)&ss,
 	    &sslen) == -1 || evutil_make_socket_nonblocking(fd) == -1)
@@ -240,10 +240,10 @@ udp_add(struct server *srv, int fd, const char *fdname)
 	snprintf(u->name, sizeof(u->name), "udp:");
 	addr_format((struct sockaddr *)&ss, sslen, u->name + 4,
 	    sizeof(u->name) - 4);
-	u->ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, udp_read, u);
+	u->ev = event_new(server_base(srv), fd, EV_READ | EV_PERSIST, udp_read, u);
 	if (u->ev == NULL || event_add(u->ev, NULL) == -1)
 		goto fail;
-	TAILQ_INSERT_TAIL(&srv->udp, u, entry);
+	TAILQ_INSERT_TAIL(server_udp(srv), u, entry);
 	if (fdname != NULL)
 		log_notice("listening on %s (socket-activated, name %s)",
 		    u->name, fdname);
@@ -309,7 +309,7 @@ udp_clashes(const struct server *srv, const struct sockaddr *sa,
 {
 	const struct udp_listener *u;
 
-	TAILQ_FOREACH(u, &srv->udp, entry) {
+	TAILQ_FOREACH(u, server_udp(srv), entry) {
 		if (u->fd != -1 && addr_clashes(u->fd, sa, len, dual)) {
 			snprintf(owner, ownerlen, "%s", u->name);
 			return 1;
@@ -324,7 +324,7 @@ udp_count(const struct server *srv)
 	const struct udp_listener *u;
 	size_t n = 0;
 
-	TAILQ_FOREACH(u, &srv->udp, entry)
+	TAILQ_FOREACH(u, server_udp(srv), entry)
 		n++;
 	return n;
 }
@@ -335,7 +335,7 @@ udp_stats_sum(const struct server *srv, struct udp_stats *sum)
 	const struct udp_listener *u;
 
 	memset(sum, 0, sizeof(*sum));
-	TAILQ_FOREACH(u, &srv->udp, entry) {
+	TAILQ_FOREACH(u, server_udp(srv), entry) {
 		sum->in += u->stats.in;
 		sum->out += u->stats.out;
 		sum->bytes_in += u->stats.bytes_in;
@@ -352,7 +352,7 @@ udp_close_all(struct server *srv)
 {
 	struct udp_listener *u;
 
-	TAILQ_FOREACH(u, &srv->udp, entry) {
+	TAILQ_FOREACH(u, server_udp(srv), entry) {
 		if (u->fd == -1)
 			continue;
 		event_free(u->ev);
@@ -368,8 +368,8 @@ udp_free_all(struct server *srv)
 	struct udp_listener *u;
 
 	udp_close_all(srv);
-	while ((u = TAILQ_FIRST(&srv->udp)) != NULL) {
-		TAILQ_REMOVE(&srv->udp, u, entry);
+	while ((u = TAILQ_FIRST(server_udp(srv))) != NULL) {
+		TAILQ_REMOVE(server_udp(srv), u, entry);
 		free(u->bufs);
 		free(u);
 	}

@@ -27,6 +27,7 @@ struct udp_stats {
 };
 
 struct udp_listener;
+TAILQ_HEAD(udp_list, udp_listener);
 
 /*
  * Binds one resolved address of a udp: --listen and serves it; returns 0,

@@ -193,10 +193,11 @@ worker_send_conn(struct worker *w, const struct worker_conn *wc)
 static void
 worker_send_all(struct server *srv, unsigned ctl)
 {
+	struct worker_pool *pool = server_workers(srv);
 	unsigned i;
 
-	for (i = 0; i < srv->nworkers; i++)
-		worker_send_control(&srv->workers[i], ctl);
+	for (i = 0; i < pool->n; i++)
+		worker_send_control(&pool->v[i], ctl);
 }
 
 static void *
@@ -238,7 +239,8 @@ static int
 worker_init(struct server *srv, struct worker *w, unsigned index)
 {
 	w->srv = srv;
-	w->admit = srv->admit;
+	w->admit = server_admit(srv);
+	w->conf = server_conf(srv);
 	w->index = index;
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->proxywaits);
@@ -246,7 +248,7 @@ worker_init(struct server *srv, struct worker *w, unsigned index)
 	w->q.tailp = &w->q.head;
 	w->q.efd = -1;
 	if (index == 0) {
-		w->base = srv->base;
+		w->base = server_base(srv);
 		return 0;
 	}
 	if ((w->q.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
@@ -263,17 +265,18 @@ worker_init(struct server *srv, struct worker *w, unsigned index)
 int
 worker_start_all(struct server *srv, unsigned n)
 {
+	struct worker_pool *pool = server_workers(srv);
 	sigset_t all, old;
 	unsigned i;
 	int rc = 0;
 
-	srv->workers = calloc(n, sizeof(*srv->workers));
-	if (srv->workers == NULL)
+	pool->v = calloc(n, sizeof(*pool->v));
+	if (pool->v == NULL)
 		return -1;
 	/* Cleanup covers the workers counted here, and only those. */
 	for (i = 0; i < n; i++) {
-		srv->nworkers = i + 1;
-		if (worker_init(srv, &srv->workers[i], i) == -1) {
+		pool->n = i + 1;
+		if (worker_init(srv, &pool->v[i], i) == -1) {
 			log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot set up "
 			    "event loop %u of %u", i + 1, n);
 			return -1;
@@ -283,9 +286,9 @@ worker_start_all(struct server *srv, unsigned n)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 1; i < n && rc == 0; i++) {
-		rc = pthread_create(&srv->workers[i].thread, NULL, worker_main,
-		    &srv->workers[i]);
-		srv->workers[i].started = rc == 0;
+		rc = pthread_create(&pool->v[i].thread, NULL, worker_main,
+		    &pool->v[i]);
+		pool->v[i].started = rc == 0;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
@@ -300,9 +303,10 @@ worker_start_all(struct server *srv, unsigned n)
 int
 worker_dispatch(struct server *srv, const struct worker_conn *wc)
 {
-	struct worker *w = &srv->workers[srv->next_worker];
+	struct worker_pool *pool = server_workers(srv);
+	struct worker *w = &pool->v[pool->next];
 
-	srv->next_worker = (srv->next_worker + 1) % srv->nworkers;
+	pool->next = (pool->next + 1) % pool->n;
 	if (worker_send_conn(w, wc) == -1) {
 		close(wc->fd);
 		return -1;
@@ -353,50 +357,53 @@ worker_free(struct worker *w)
 void
 worker_stop_all(struct server *srv)
 {
+	struct worker_pool *pool = server_workers(srv);
 	struct worker *w;
 	unsigned i;
 
-	if (srv->workers == NULL)
+	if (pool->v == NULL)
 		return;
-	for (i = 0; i < srv->nworkers; i++) {
-		w = &srv->workers[i];
+	for (i = 0; i < pool->n; i++) {
+		w = &pool->v[i];
 		if (w->started) {
 			worker_send_control(w, WORKER_EXIT);
 			pthread_join(w->thread, NULL);
 		}
 		worker_free(w);
 	}
-	free(srv->workers);
-	srv->workers = NULL;
+	free(pool->v);
+	pool->v = NULL;
 }
 
 void
 worker_proxy_sum(const struct server *srv, uint64_t errors[PROXY_ERR_COUNT])
 {
+	const struct worker_pool *pool = server_workers(srv);
 	unsigned i, k;
 
 	memset(errors, 0, PROXY_ERR_COUNT * sizeof(errors[0]));
-	for (i = 0; i < srv->nworkers; i++)
+	for (i = 0; i < pool->n; i++)
 		for (k = 0; k < PROXY_ERR_COUNT; k++)
-			errors[k] += STAT_GET(srv->workers[i].proxy_errors[k]);
+			errors[k] += STAT_GET(pool->v[i].proxy_errors[k]);
 }
 
 void
 worker_stats_sum(const struct server *srv, struct worker_stats *sum,
     struct worker_stats *unix_part)
 {
+	const struct worker_pool *pool = server_workers(srv);
 	const struct worker_stats *st;
 	unsigned i, k;
 
 	memset(sum, 0, sizeof(*sum));
 	memset(unix_part, 0, sizeof(*unix_part));
-	for (i = 0; i < srv->nworkers; i++) {
+	for (i = 0; i < pool->n; i++) {
 		for (k = 0; k < WORKER_STATS_KINDS; k++) {
-			st = &srv->workers[i].stats[k];
+			st = &pool->v[i].stats[k];
 			sum->bytes_in += STAT_GET(st->bytes_in);
 			sum->bytes_out += STAT_GET(st->bytes_out);
 		}
-		st = &srv->workers[i].stats[WORKER_STATS_UNIX];
+		st = &pool->v[i].stats[WORKER_STATS_UNIX];
 		unix_part->bytes_in += STAT_GET(st->bytes_in);
 		unix_part->bytes_out += STAT_GET(st->bytes_out);
 	}

@@ -60,6 +60,7 @@ struct worker_queue {
 struct worker {
 	struct server		*srv;
 	struct admit		*admit;
+	const struct config	*conf;
 	struct event_base	*base;
 	unsigned		 index;
 	pthread_t		 thread;
@@ -71,6 +72,13 @@ struct worker {
 	/* PROXY listeners: connections waiting for their header, refusals. */
 	struct proxywait_list	 proxywaits;
 	uint64_t		 proxy_errors[PROXY_ERR_COUNT];
+};
+
+/* The workers, kept in the server. */
+struct worker_pool {
+	struct worker	*v;
+	unsigned	 n;
+	unsigned	 next;	/* the next to get a connection */
 };
 
 /* What the main thread knows of an accepted connection. */
