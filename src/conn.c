@@ -34,6 +34,7 @@ static struct log_ratelimit conn_error_rl = LOG_RATELIMIT_INIT(1000, 5);
 static void conn_readable(evutil_socket_t, short, void *);
 static void conn_tick(evutil_socket_t, short, void *);
 static void conn_count_out(struct conn *);
+static void conn_set_paused(struct conn *, int);
 static void conn_error(struct conn *, int);
 static void conn_write(struct bufferevent *, void *);
 static void conn_event(struct bufferevent *, short, void *);
@@ -179,7 +180,7 @@ conn_echo(struct conn *c, int fd)
 	 */
 	if (evbuffer_get_length(out) >= high) {
 		bufferevent_disable(c->bev, EV_READ);
-		c->read_paused = 1;
+		conn_set_paused(c, 1);
 	}
 	conn_count_out(c);
 	return n;
@@ -219,7 +220,7 @@ conn_write(struct bufferevent *bev, void *arg)
 	if (pending > 0) {
 		/* Drained to the low watermark: read again. */
 		if (c->read_paused && !c->draining && !c->peer_eof) {
-			c->read_paused = 0;
+			conn_set_paused(c, 0);
 			bufferevent_enable(bev, EV_READ);
 		}
 		return;
@@ -229,7 +230,7 @@ conn_write(struct bufferevent *bev, void *arg)
 	else if (c->draining && !c->lingering)
 		conn_half_close(c);
 	else if (c->read_paused) {
-		c->read_paused = 0;
+		conn_set_paused(c, 0);
 		bufferevent_enable(bev, EV_READ);
 	}
 }
@@ -306,6 +307,16 @@ conn_peer_name(const struct conn *c, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s", c->listener->name);
 	return buf;
+}
+
+/* Backpressure on or off, counted for the metrics' paused gauge. */
+static void
+conn_set_paused(struct conn *c, int on)
+{
+	if (c->read_paused == on)
+		return;
+	c->read_paused = on != 0;
+	STAT_ADD(c->w->paused, on ? 1 : (uint64_t)-1);
 }
 
 /* Counts what left since the last count into the worker's bytes_out. */
@@ -527,9 +538,28 @@ conn_log_close(const struct conn *c, const char *reason, uint64_t out)
 	    format_duration_us(us, dur, sizeof(dur)));
 }
 
+/* The reasons conn_close is given, counted by index; the last is "other". */
+const char *const conn_close_reasons[CONN_CLOSE_REASONS] = {
+	"eof", "reset", "error", "idle", "min-rate", "shutdown",
+	"shutdown-timeout", "exit", "other",
+};
+
+static unsigned
+conn_close_reason(const char *reason)
+{
+	unsigned i;
+
+	for (i = 0; i < CONN_CLOSE_REASONS - 1; i++)
+		if (strcmp(reason, conn_close_reasons[i]) == 0)
+			break;
+	return i;
+}
+
 void
 conn_close(struct conn *c, const char *reason)
 {
+	conn_set_paused(c, 0);
+	STAT_ADD(c->w->closed[conn_close_reason(reason)], 1);
 	conn_count_out(c);
 	if (log_enabled(LOG_INFO))
 		conn_log_close(c, reason, c->bytes_out);

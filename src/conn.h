@@ -50,6 +50,10 @@ struct conn {
 	struct sockaddr_storage	 lb[];
 };
 
+/* What conn_close's reason can be, for counting; others count as "other". */
+#define CONN_CLOSE_REASONS	9
+extern const char *const conn_close_reasons[CONN_CLOSE_REASONS];
+
 /* Serves an accepted connection on worker w; closes it on failure. */
 void	conn_accept(struct worker *w, const struct worker_conn *wc);
 /*

@@ -1,6 +1,7 @@
 /* metrics.c - GET /metrics on evhttp: echod's counters for Prometheus. */
 #include "config.h"
 
+#include <sys/queue.h>	/* before keyvalq_struct.h, which undefines TAILQ_* */
 #include <sys/stat.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -193,6 +194,23 @@ metrics_bytes(struct evbuffer *b, const struct server_counters *c)
 }
 
 static void
+metrics_closed(struct evbuffer *b, const struct server_counters *c)
+{
+	char labels[CONN_CLOSE_REASONS][40];
+	const char *lp[CONN_CLOSE_REASONS];
+	unsigned i;
+
+	for (i = 0; i < CONN_CLOSE_REASONS; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "{reason=\"%s\"}",
+		    conn_close_reasons[i]);
+		lp[i] = labels[i];
+	}
+	metrics_counter(b, "echod_connections_closed_total",
+	    "Connections closed after being served, by reason.", lp,
+	    c->closed, CONN_CLOSE_REASONS);
+}
+
+static void
 metrics_connections(struct evbuffer *b, const struct server_counters *c)
 {
 	static const char *const refused[] = {
@@ -213,6 +231,10 @@ metrics_connections(struct evbuffer *b, const struct server_counters *c)
 
 	metrics_gauge(b, "echod_connections_open",
 	    "TCP and Unix connections open now.", a->open);
+	metrics_gauge(b, "echod_connections_paused",
+	    "Connections not read now: their echo is over --high-watermark.",
+	    c->conns_paused);
+	metrics_closed(b, c);
 	metrics_counter(b, "echod_connections_accepted_total",
 	    "Connections accepted.", none, &a->accepted, 1);
 	metrics_counter(b, "echod_connections_refused_total",

@@ -120,6 +120,7 @@ server_counters_sum(const struct server *srv, struct server_counters *c)
 	c->unix_bytes_in = wu.bytes_in;
 	c->unix_bytes_out = wu.bytes_out;
 	worker_proxy_sum(srv, c->proxy_errors);
+	worker_conn_sum(srv, &c->conns_paused, c->closed);
 	for (k = 0; k < PROXY_ERR_COUNT; k++)
 		c->proxy_refused += c->proxy_errors[k];
 	udp_stats_sum(srv, &c->udp);

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "admit.h"
+#include "conn.h"
 #include "options.h"
 #include "proxy.h"
 #include "srclimit.h"
@@ -31,6 +32,8 @@ struct server_counters {
 	uint64_t		 unix_bytes_out;
 	uint64_t		 proxy_refused;	/* PROXY headers refused */
 	uint64_t		 proxy_errors[PROXY_ERR_COUNT];
+	uint64_t		 conns_paused;	/* by backpressure, now */
+	uint64_t		 closed[CONN_CLOSE_REASONS];
 	struct udp_stats	 udp;
 	unsigned		 listeners_tcp;
 	unsigned		 listeners_unix;

@@ -388,6 +388,21 @@ worker_proxy_sum(const struct server *srv, uint64_t errors[PROXY_ERR_COUNT])
 }
 
 void
+worker_conn_sum(const struct server *srv, uint64_t *paused,
+    uint64_t closed[CONN_CLOSE_REASONS])
+{
+	unsigned i, k;
+
+	*paused = 0;
+	memset(closed, 0, CONN_CLOSE_REASONS * sizeof(closed[0]));
+	for (i = 0; i < srv->nworkers; i++) {
+		*paused += STAT_GET(srv->workers[i].paused);
+		for (k = 0; k < CONN_CLOSE_REASONS; k++)
+			closed[k] += STAT_GET(srv->workers[i].closed[k]);
+	}
+}
+
+void
 worker_stats_sum(const struct server *srv, struct worker_stats *sum,
     struct worker_stats *unix_part)
 {

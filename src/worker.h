@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "conn.h"
 #include "proxy.h"
 #include "proxywait.h"
 
@@ -72,6 +73,8 @@ struct worker {
 	/* PROXY listeners: connections waiting for their header, refusals. */
 	struct proxywait_list	 proxywaits;
 	uint64_t		 proxy_errors[PROXY_ERR_COUNT];
+	uint64_t		 paused;	/* connections paused now */
+	uint64_t		 closed[CONN_CLOSE_REASONS];
 };
 
 /* The workers, kept in the server. */
@@ -103,6 +106,9 @@ void	worker_stop_all(struct server *srv);
 /* Sums the workers' PROXY refusals, by enum proxy_error. */
 void	worker_proxy_sum(const struct server *srv,
 	    uint64_t errors[PROXY_ERR_COUNT]);
+/* Sums the connections paused now, and closed by reason. */
+void	worker_conn_sum(const struct server *srv, uint64_t *paused,
+	    uint64_t closed[CONN_CLOSE_REASONS]);
 /* Sums every worker's stats: all of them, and the Unix part alone. */
 void	worker_stats_sum(const struct server *srv, struct worker_stats *sum,
 	    struct worker_stats *unix_part);

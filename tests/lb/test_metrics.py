@@ -7,9 +7,10 @@ the same address is refused by --max-per-source 1; one datagram is over
 import os
 import socket
 import subprocess
+import time
 
 from echodtest import Echod
-from harness import ECHOD, run, tempdir, wait_until
+from harness import ECHOD, run, scaled, tempdir, wait_until
 from metricstest import metrics_addr, promtool, promtool_check, request, \
     samples, scrape
 from netaddr import parse_addr
@@ -73,6 +74,9 @@ def expected():
         # The datagram over --max-datagram counts what was read of it.
         'echod_bytes_received_total{protocol="udp"}': udp + 513,
         "echod_connections_open": 1,
+        "echod_connections_paused": 0,
+        'echod_connections_closed_total{reason="eof"}': len(TCP_SIZES) + 1,
+        'echod_connections_closed_total{reason="idle"}': 0,
         # Three TCP echoes, the Unix one, the held one.
         "echod_connections_accepted_total": len(TCP_SIZES) + 2,
         'echod_connections_refused_total{reason="per_source"}': 1,
@@ -120,6 +124,25 @@ def test():
             assert status == 405, "%s /metrics: %d" % (method, status)
             assert headers.get("Allow") == "GET", headers
         assert request(addr, path="/metrics?x=1")[0] == 200
+        check_paused(d, addr)
+
+
+def check_paused(d, addr):
+    """A client that sends but never reads is paused, and counted."""
+    s = d.connect(bufsize=65536)
+    s.setblocking(False)
+    sent = 0
+    deadline = time.monotonic() + scaled(20)
+    while time.monotonic() < deadline and \
+            samples(scrape(addr))["echod_connections_paused"] != 1:
+        try:
+            sent += s.send(b"p" * 65536)
+        except BlockingIOError:
+            time.sleep(0.05)
+    assert samples(scrape(addr))["echod_connections_paused"] == 1, sent
+    s.close()
+    wait_until(lambda: samples(scrape(addr))["echod_connections_paused"]
+               == 0, 10, "the paused client's close counted")
 
 
 run(test)
