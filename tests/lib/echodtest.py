@@ -53,6 +53,10 @@ class Echod:
     def __init__(self, *args, listen=("127.0.0.1:0",), env=None, wrapper=(),
                  wait_ready=True, **popen):
         cmd = list(wrapper) + WRAPPER + [ECHOD] + EXTRA_ARGS
+        # The host's own echod.conf must not change what a test runs.
+        if not any(a == "--config" or str(a).startswith("--config=")
+                   for a in args):
+            cmd += ["--config", "/dev/null"]
         for addr in listen:
             cmd += ["--listen", addr]
         cmd += list(args)
