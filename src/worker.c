@@ -391,14 +391,15 @@ void
 worker_conn_sum(const struct server *srv, uint64_t *paused,
     uint64_t closed[CONN_CLOSE_REASONS])
 {
+	const struct worker_pool *pool = server_workers(srv);
 	unsigned i, k;
 
 	*paused = 0;
 	memset(closed, 0, CONN_CLOSE_REASONS * sizeof(closed[0]));
-	for (i = 0; i < srv->nworkers; i++) {
-		*paused += STAT_GET(srv->workers[i].paused);
+	for (i = 0; i < pool->n; i++) {
+		*paused += STAT_GET(pool->v[i].paused);
 		for (k = 0; k < CONN_CLOSE_REASONS; k++)
-			closed[k] += STAT_GET(srv->workers[i].closed[k]);
+			closed[k] += STAT_GET(pool->v[i].closed[k]);
 	}
 }
 
