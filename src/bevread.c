@@ -52,17 +52,8 @@ bevread_fill(struct evbuffer *buf, int fd, size_t max)
 	return n;
 }
 
-ssize_t
-bevread_fill_input(struct bufferevent *bev, int fd, size_t max)
+void *
+bevread_arg(struct bufferevent *bev)
 {
-	struct evbuffer *in = bufferevent_get_input(bev);
-	ssize_t n;
-	int err;
-
-	evbuffer_unfreeze(in, 0);
-	n = bevread_fill(in, fd, max);
-	err = errno;
-	evbuffer_freeze(in, 0);
-	errno = err;
-	return n;
+	return bev->cbarg;
 }

@@ -4,8 +4,9 @@
  * libevent 2.1's socket bufferevent reads at most 4096 bytes per call and
  * asks FIONREAD before each: a third of a plain epoll loop's throughput.
  * bevread_install points the bufferevent's own read event at another
- * callback, which reads 64 KiB at a time with bevread_fill.  This is the
- * one place that knows the bufferevent's layout (bufferevent_struct.h).
+ * callback, which reads 64 KiB at a time (bevread_fill reads into an
+ * evbuffer).  This is the one place that knows the bufferevent's layout
+ * (bufferevent_struct.h).
  *
  * What keeps working: bufferevent_enable/disable(EV_READ) add and delete
  * that same event; bufferevent_free finalizes it (its argument stays the
@@ -51,7 +52,7 @@ int	bevread_install(struct bufferevent *bev, event_callback_fn cb);
  * room).
  */
 ssize_t	bevread_fill(struct evbuffer *buf, int fd, size_t max);
-/* Like bevread_fill, into bev's input, whose end libevent keeps frozen. */
-ssize_t	bevread_fill_input(struct bufferevent *bev, int fd, size_t max);
+/* The callback argument of bufferevent_setcb, without its lock. */
+void	*bevread_arg(struct bufferevent *bev);
 
 #endif

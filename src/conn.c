@@ -17,6 +17,7 @@
 #include "bevread.h"
 #include "admit.h"
 #include "conn.h"
+#include "evmem.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -147,33 +148,70 @@ fail:
 	admit_refuse(w->admit, wc->source, ADMIT_REFUSED_SETUP);
 }
 
+static void
+conn_block_free(const void *data, size_t len, void *block)
+{
+	(void)data;
+	(void)len;
+	evmem_block_put(block, CONN_READ_MAX);
+}
+
 /*
- * With nothing queued, the echo goes out at once from the input and only
- * a remainder is moved to the output: no write event is armed per round
- * trip.  With an echo queued, bytes read join it directly; they must not
- * overtake it.
+ * With nothing queued, a read goes into a block of the thread's cache and
+ * out again at once: no evbuffer is touched per round trip.  What the
+ * kernel does not take joins the output as that block itself (moved, not
+ * copied).  A failed write leaves the bytes for the bufferevent to try.
  */
+static ssize_t
+conn_echo_direct(struct conn *c, int fd, struct evbuffer *out)
+{
+	char *block;
+	ssize_t n, w;
+
+	if ((block = evmem_block_get(CONN_READ_MAX)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((n = read(fd, block, CONN_READ_MAX)) > 0 &&
+	    (w = write(fd, block, (size_t)n)) == n) {
+		evmem_block_put(block, CONN_READ_MAX);
+		c->bytes_out += (uint64_t)n;
+		STAT_ADD(c->w->stats[c->via_unix].bytes_out, (uint64_t)n);
+		return n;
+	}
+	if (n <= 0) {
+		evmem_block_put(block, CONN_READ_MAX);
+		return n;
+	}
+	w = w > 0 ? w : 0;
+	if (evbuffer_add_reference(out, block + w, (size_t)(n - w),
+	    conn_block_free, block) == -1) {
+		evmem_block_put(block, CONN_READ_MAX);
+		errno = ENOMEM;
+		return -1;
+	}
+	return n;
+}
+
+/* Reads and echoes; with an echo queued, bytes read join it directly. */
 static ssize_t
 conn_echo(struct conn *c, int fd)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t high = c->w->conf->high_watermark;
 	ssize_t n;
 
-	if (evbuffer_get_length(out) > 0) {
+	if (evbuffer_get_length(out) == 0)
+		n = conn_echo_direct(c, fd, out);
+	else
 		n = bevread_fill(out, fd, CONN_READ_MAX);
-	} else {
-		n = bevread_fill_input(c->bev, fd, CONN_READ_MAX);
-		/* A failed write leaves the bytes for the bufferevent to try. */
-		if (n > 0)
-			(void)evbuffer_write(in, fd);
-		evbuffer_add_buffer(out, in);
-	}
 	if (n <= 0)
 		return n;
 	c->bytes_in += (uint64_t)n;
 	STAT_ADD(c->w->stats[c->via_unix].bytes_in, (uint64_t)n);
+	if (evbuffer_get_length(out) == 0)
+		return n;	/* all out: counted already */
+	conn_count_out(c);
 	/*
 	 * Stop reading rather than rely on a read watermark, which libevent
 	 * keeps polling for (libevent issue 891): a stalled client costs no CPU.
@@ -182,7 +220,6 @@ conn_echo(struct conn *c, int fd)
 		bufferevent_disable(c->bev, EV_READ);
 		conn_set_paused(c, 1);
 	}
-	conn_count_out(c);
 	return n;
 }
 
@@ -471,7 +508,7 @@ conn_readable(evutil_socket_t fd, short what, void *arg)
 	ssize_t n;
 
 	(void)what;
-	bufferevent_getcb(arg, NULL, NULL, NULL, (void **)&c);
+	c = bevread_arg(arg);
 	n = c->lingering ? conn_discard(fd) : conn_echo(c, fd);
 	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EINTR)))
 		return;

@@ -17,6 +17,9 @@
 /* What one thread may keep idle in its cache. */
 #define EVMEM_CACHE_MAX		(2u << 20)
 
+/* Set once, before any thread starts: the cache is in use. */
+static int evmem_on;
+
 static __thread struct {
 	void	*blocks[EVMEM_CLASSES][EVMEM_PER_CLASS];
 	unsigned n[EVMEM_CLASSES];
@@ -100,6 +103,32 @@ evmem_realloc(void *p, size_t size)
 	return q;
 }
 
+void *
+evmem_block_get(size_t size)
+{
+	int c = __builtin_ctzll(size) - EVMEM_MIN_SHIFT;
+
+	if (cache.n[c] > 0) {
+		cache.bytes -= size;
+		return cache.blocks[c][--cache.n[c]];
+	}
+	return malloc(size);
+}
+
+void
+evmem_block_put(void *p, size_t size)
+{
+	int c = __builtin_ctzll(size) - EVMEM_MIN_SHIFT;
+
+	if (evmem_on && cache.n[c] < EVMEM_PER_CLASS &&
+	    cache.bytes + size <= EVMEM_CACHE_MAX) {
+		cache.blocks[c][cache.n[c]++] = p;
+		cache.bytes += size;
+		return;
+	}
+	free(p);
+}
+
 void
 evmem_flush(void)
 {
@@ -118,5 +147,6 @@ evmem_install(void)
 	/* Sanitizers see more without a cache in the way. */
 	return;
 #endif
+	evmem_on = 1;
 	event_set_mem_functions(evmem_malloc, evmem_realloc, evmem_free);
 }

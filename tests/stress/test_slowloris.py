@@ -3,7 +3,8 @@
 
 Every read counts as activity for echod's idle timeout: a client that
 sends one byte a second is never idle by that definition, and would hold
-its slot (and its share of --max-connections) forever.  An operator who sets --idle-timeout wants such a client gone, so
+its slot (and its share of --max-connections) forever.  An operator who
+sets --idle-timeout wants such a client gone, so
 echod also needs --min-rate: over each idle window a client must send
 that many bytes a second on average, or it is closed.
 
