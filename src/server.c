@@ -99,12 +99,6 @@ server_workers(const struct server *srv)
 	return (struct worker_pool *)&srv->workers;
 }
 
-uint64_t
-server_nconns(const struct server *srv)
-{
-	return admit_open(srv->admit);
-}
-
 void
 server_counters_sum(const struct server *srv, struct server_counters *c)
 {
@@ -182,7 +176,7 @@ server_drain_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warning("shutdown timeout: closing %llu connections that have "
-	    "not drained", (unsigned long long)server_nconns(srv));
+	    "not drained", (unsigned long long)admit_open(srv->admit));
 	worker_close_all(srv);
 }
 
@@ -195,14 +189,14 @@ server_shutdown(struct server *srv, int signo)
 	if (admit_stopping(srv->admit)) {
 		log_warning("%s again: exiting without waiting for %llu "
 		    "connections", strsignal(signo),
-		    (unsigned long long)server_nconns(srv));
+		    (unsigned long long)admit_open(srv->admit));
 		worker_close_all(srv);
 		event_base_loopexit(srv->base, NULL);
 		return;
 	}
 	log_at(LOG_NOTICE, fields_stopping,
 	    "%s: shutting down, %llu connections draining",
-	    strsignal(signo), (unsigned long long)server_nconns(srv));
+	    strsignal(signo), (unsigned long long)admit_open(srv->admit));
 	notify_stopping(ms * 1000);
 	listener_close_all(srv);
 	udp_close_all(srv);

@@ -61,8 +61,6 @@ struct srclimit *server_udp_limit(const struct server *srv);
 struct listener_list *server_listeners(const struct server *srv);
 struct udp_list *server_udp(const struct server *srv);
 struct worker_pool *server_workers(const struct server *srv);
-/* Open connections across all workers. */
-uint64_t server_nconns(const struct server *srv);
 /* Sums the main thread's, the workers' and the UDP listeners' counters. */
 void	server_counters_sum(const struct server *srv,
 	    struct server_counters *c);
