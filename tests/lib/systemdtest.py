@@ -107,9 +107,10 @@ def listening_socket(addr, kind=socket.SOCK_STREAM):
 # Runs in the child: moves the given fds to 3.., sets LISTEN_PID to its own
 # PID (kept by exec) and execs echod, as the service manager does.
 _LAUNCH = """
-import os, sys
+import fcntl, os, sys
 fds = [int(x) for x in sys.argv[1].split(",") if x]
-tmp = [os.dup(fd) for fd in fds]
+# Above 3..3+n: a plain dup could return 3 itself, closed just below.
+tmp = [fcntl.fcntl(fd, fcntl.F_DUPFD, 3 + len(fds)) for fd in fds]
 for i, fd in enumerate(tmp):
     os.dup2(fd, 3 + i)
     os.close(fd)

@@ -4,9 +4,10 @@ journald runs in private PID and mount namespaces with a tmpfs /run, so
 the machine's own /run/systemd/journal is never touched and nothing
 outlives the test.  Checked: the ECHOD_* fields of a known connection,
 SYSLOG_IDENTIFIER, PRIORITY and the source location on every entry, the
-lifecycle MESSAGE_IDs, filtering with `journalctl ECHOD_PEER=...`, --log
-auto choosing the journal only when JOURNAL_STREAM names stderr, and echod
-carrying on when journald goes away.
+lifecycle MESSAGE_IDs, filtering with `journalctl ECHOD_PEER=...`,
+ECHOD_PROXY beside the client a PROXY header named, --log auto choosing
+the journal only when JOURNAL_STREAM names stderr, and echod carrying on
+when journald goes away.
 """
 import json
 import os
@@ -114,6 +115,26 @@ def known_connection(tcp):
     assert peer in e["MESSAGE"], e
 
 
+def proxied_connection():
+    """A client named by a PROXY header: ECHOD_PEER is that client,
+    ECHOD_PROXY the balancer that sent the header."""
+    lb = listening_socket("127.0.0.1:0")
+    with activated([lb], ["proxy-lb"], "--log", "journal", "-v",
+                   wait_ready=False) as d:
+        c = socket.create_connection(lb.getsockname(), timeout=10)
+        c.sendall(b"PROXY TCP4 192.0.2.88 198.51.100.7 5151 7\r\nvia lb")
+        c.shutdown(socket.SHUT_WR)
+        assert recv_all(c) == b"via lb"
+        balancer = "%s:%d" % c.getsockname()
+        c.close()
+        assert d.stop() == 0
+    lb.close()
+    conn = entries("ECHOD_PEER=192.0.2.88:5151")
+    assert len(conn) == 1, conn
+    assert conn[0]["ECHOD_PROXY"] == balancer, conn[0]
+    assert conn[0]["ECHOD_BYTES_OUT"] == "6", conn[0]
+
+
 def stream_stderr():
     """A journal stream, as systemd gives a service for its stderr."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -166,6 +187,7 @@ def inner():
     journald = start_journald()
     try:
         known_connection(tcp)
+        proxied_connection()
         found = auto_target(tcp, None, "journal")
         assert any("ECHOD_CONN_ID" in e for e in found), found
         # JOURNAL_STREAM naming another stream: plain lines on stderr.
