@@ -204,6 +204,29 @@ admit_source(struct admit *a, const struct sockaddr *sa, socklen_t len,
 }
 
 void
+admit_adopt(struct admit *a, const struct sockaddr *sa,
+    struct persource_entry **source)
+{
+	/* Over a lowered --max-per-source it stays, uncounted: not refused. */
+	if (persource_add(&a->persource, sa, source) != 0)
+		*source = NULL;
+	__atomic_add_fetch(&a->open, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+admit_carry(struct admit *a, const struct admit_stats *st)
+{
+	size_t i;
+
+	ADMIT_ADD(a->stats.accepted, st->accepted);
+	ADMIT_ADD(a->stats.limit_pauses, st->limit_pauses);
+	for (i = 0; i < ADMIT_REFUSED_COUNT; i++)
+		ADMIT_ADD(a->stats.refused[i], st->refused[i]);
+	for (i = 0; i < ADMIT_ACCEPT_COUNT; i++)
+		ADMIT_ADD(a->stats.accept_errors[i], st->accept_errors[i]);
+}
+
+void
 admit_release(struct admit *a, struct persource_entry *source)
 {
 	persource_del(&a->persource, source);
@@ -284,6 +307,8 @@ admit_derive_limit(struct admit *a)
 		return;
 	}
 	held = admit_fds_held();
+	/* Connections a reload handed over are what the limit counts. */
+	held -= held > admit_open(a) ? admit_open(a) : held;
 	left = rl.rlim_cur > held ? rl.rlim_cur - held : 0;
 	/* A small limit keeps half of what is left for the margin at most. */
 	left -= left / 2 < ADMIT_MARGIN ? left / 2 : ADMIT_MARGIN;

@@ -98,6 +98,14 @@ uint64_t admit_take(struct admit *a, const struct sockaddr *sa, socklen_t len,
  */
 int	admit_source(struct admit *a, const struct sockaddr *sa, socklen_t len,
 	    struct persource_entry **source);
+/*
+ * Reload, as the new image starts: a connection handed over is open
+ * (counted against its source if it fits, never refused); the counters
+ * of the images before are added to this one's, ids going on from them.
+ */
+void	admit_adopt(struct admit *a, const struct sockaddr *sa,
+	    struct persource_entry **source);
+void	admit_carry(struct admit *a, const struct admit_stats *st);
 /* Any thread: a connection taken by admit_take() has closed. */
 void	admit_release(struct admit *a, struct persource_entry *source);
 /* Any thread: a taken connection is closed unserved; logs and releases. */

@@ -18,6 +18,7 @@
 #include "admit.h"
 #include "conn.h"
 #include "evmem.h"
+#include "handoff.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
@@ -91,15 +92,15 @@ conn_set_peer(struct conn *c, const struct worker_conn *wc)
 	setsockopt(wc->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
-void
-conn_accept(struct worker *w, const struct worker_conn *wc)
-{
-	conn_accept_proxied(w, wc, NULL);
-}
+static void conn_restore(struct conn *, const struct handoff_conn *);
 
-void
-conn_accept_proxied(struct worker *w, const struct worker_conn *wc,
-    const struct sockaddr_storage *lb)
+/*
+ * Serves fd on worker w, as accepted or as handed over (rec); lb: the
+ * balancer a PROXY header came from, or NULL.
+ */
+static void
+conn_serve(struct worker *w, const struct worker_conn *wc,
+    const struct sockaddr_storage *lb, const struct handoff_conn *rec)
 {
 	const struct config *conf = w->conf;
 	struct conn *c;
@@ -135,8 +136,10 @@ conn_accept_proxied(struct worker *w, const struct worker_conn *wc,
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	log_debug("conn %llu on %s", (unsigned long long)c->id,
 	    wc->listener->name);
-	/* Last: conn_drain may close c at once. */
-	if (w->draining)
+	/* Last: either may close c at once. */
+	if (rec != NULL)
+		conn_restore(c, rec);
+	else if (w->draining)
 		conn_drain(c);
 	return;
 fail:
@@ -154,6 +157,26 @@ conn_block_free(const void *data, size_t len, void *block)
 	(void)data;
 	(void)len;
 	evmem_block_put(block, CONN_READ_MAX);
+}
+
+void
+conn_accept(struct worker *w, const struct worker_conn *wc)
+{
+	conn_serve(w, wc, NULL, NULL);
+}
+
+void
+conn_accept_proxied(struct worker *w, const struct worker_conn *wc,
+    const struct sockaddr_storage *lb)
+{
+	conn_serve(w, wc, lb, NULL);
+}
+
+void
+conn_adopt(struct worker *w, const struct worker_conn *wc,
+    const struct sockaddr_storage *lb, const struct handoff_conn *rec)
+{
+	conn_serve(w, wc, lb, rec);
 }
 
 /*
@@ -604,4 +627,107 @@ conn_close(struct conn *c, const char *reason)
 	bufferevent_free(c->bev);
 	worker_conn_closed(c->w, c);
 	free(c);
+}
+
+/* The socket's own family, and the balancer a PROXY header came from. */
+static void
+conn_save_socket(const struct conn *c, struct handoff_conn *rec)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&c->lb[0];
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&c->lb[0];
+
+	rec->lb_family = c->peer_family == AF_UNSPEC ? AF_UNIX :
+	    c->peer_family;
+	if (!c->via_proxy)
+		return;
+	rec->lb_family = (uint8_t)c->lb[0].ss_family;
+	if (rec->lb_family == AF_INET) {
+		memcpy(rec->lb_addr, &sin->sin_addr, 4);
+		rec->lb_port = sin->sin_port;
+	} else if (rec->lb_family == AF_INET6) {
+		memcpy(rec->lb_addr, &sin6->sin6_addr, 16);
+		rec->lb_port = sin6->sin6_port;
+	}
+}
+
+int
+conn_save(struct conn *c, uint32_t listener, struct handoff_buf *b)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t nout = evbuffer_get_length(out), nin = evbuffer_get_length(in);
+	struct handoff_conn rec;
+	ev_ssize_t n;
+	uint8_t *p;
+
+	conn_count_out(c);
+	memset(&rec, 0, sizeof(rec));
+	rec.fd = bufferevent_getfd(c->bev);
+	rec.listener = listener;
+	rec.id = c->id;
+	rec.bytes_in = c->bytes_in;
+	/* What is still in the input is read and not echoed, like the output. */
+	rec.bytes_out = c->bytes_in - nout - nin;
+	rec.start_us = c->start_us;
+	rec.window_us = c->window_us;
+	rec.window_bytes = c->window_bytes;
+	memcpy(rec.peer_addr, c->peer_addr, sizeof(rec.peer_addr));
+	rec.peer_port = c->peer_port;
+	rec.peer_family = c->peer_family;
+	rec.flags = (c->read_paused ? HANDOFF_READ_PAUSED : 0) |
+	    (c->peer_eof ? HANDOFF_PEER_EOF : 0) |
+	    (c->draining ? HANDOFF_DRAINING : 0) |
+	    (c->lingering ? HANDOFF_LINGERING : 0) |
+	    (c->via_proxy ? HANDOFF_VIA_PROXY : 0);
+	conn_save_socket(c, &rec);
+	if (nout + nin > UINT32_MAX)
+		return -1;
+	rec.pending_len = (uint32_t)(nout + nin);
+	if ((p = handoff_put_conn(b, &rec)) == NULL)
+		return -1;
+	/*
+	 * Copied, not drained: if the exec fails, this image serves on.  The
+	 * bufferevent keeps its output's start frozen, and copyout refuses.
+	 */
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_copyout(out, p, nout);
+	evbuffer_freeze(out, 1);
+	if (n != (ev_ssize_t)nout ||
+	    evbuffer_copyout(in, p + nout, nin) != (ev_ssize_t)nin)
+		return -1;
+	return 0;
+}
+
+/* Puts a handed-over connection back in the state it was in. */
+static void
+conn_restore(struct conn *c, const struct handoff_conn *rec)
+{
+	c->bytes_in = rec->bytes_in;
+	c->bytes_out = rec->bytes_out;
+	c->start_us = rec->start_us;
+	c->window_us = rec->window_us;
+	c->window_bytes = rec->window_bytes;
+	if (evbuffer_add(bufferevent_get_output(c->bev), rec->pending,
+	    rec->pending_len) == -1) {
+		conn_error(c, ENOMEM);
+		return;
+	}
+	if (rec->flags & HANDOFF_LINGERING) {
+		/* Our FIN is sent: discard input until the client's EOF. */
+		c->draining = !!(rec->flags & HANDOFF_DRAINING);
+		conn_half_close(c);
+		return;
+	}
+	if (rec->flags & HANDOFF_PEER_EOF) {
+		c->peer_eof = 1;
+		conn_flush(c);
+		return;
+	}
+	if (rec->flags & HANDOFF_READ_PAUSED) {
+		bufferevent_disable(c->bev, EV_READ);
+		conn_set_paused(c, 1);
+	}
+	if (rec->flags & HANDOFF_DRAINING)
+		conn_drain(c);
 }

@@ -12,6 +12,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event_struct.h>
 
+struct handoff_buf;
+struct handoff_conn;
 struct listener;
 struct persource_entry;
 struct worker;
@@ -62,6 +64,15 @@ void	conn_accept(struct worker *w, const struct worker_conn *wc);
  */
 void	conn_accept_proxied(struct worker *w, const struct worker_conn *wc,
 	    const struct sockaddr_storage *lb);
+/*
+ * Reload: conn_save appends c's state and pending bytes to b (c itself is
+ * untouched: it serves on if the exec fails), -1 when out of memory;
+ * conn_adopt serves a connection handed over in that state (lb: its
+ * balancer, for one a PROXY header named).
+ */
+int	conn_save(struct conn *c, uint32_t listener, struct handoff_buf *b);
+void	conn_adopt(struct worker *w, const struct worker_conn *wc,
+	    const struct sockaddr_storage *lb, const struct handoff_conn *rec);
 /* Shutdown: stop reading, flush the echo, half-close, then close. */
 void	conn_drain(struct conn *c);
 /* Closes now, logging the reason; frees c. */

@@ -12,8 +12,8 @@
 static const uint8_t handoff_magic[8] = "ECHODHO\n";
 
 /* Record sizes without their strings or pending bytes. */
-#define LISTENER_MIN	12
-#define CONN_SIZE	80
+#define LISTENER_MIN	29
+#define CONN_SIZE	99
 /* The checksum covers what follows it: the counts, the time, the body. */
 #define HANDOFF_SUM_FROM	32
 
@@ -105,10 +105,13 @@ handoff_put_listener(struct handoff_buf *b, const struct handoff_listener *l)
 {
 	put(b, l->kind, 1);
 	put(b, l->passed, 1);
+	put(b, l->proxy, 1);
 	put(b, (uint32_t)l->fd, 4);
 	put_str(b, l->name);
 	put_str(b, l->fdname);
 	put_str(b, l->unlink_path);
+	put(b, l->file_dev, 8);
+	put(b, l->file_ino, 8);
 }
 
 uint8_t *
@@ -129,6 +132,10 @@ handoff_put_conn(struct handoff_buf *b, const struct handoff_conn *c)
 	put(b, c->peer_port, 2);
 	put(b, c->peer_family, 1);
 	put(b, c->flags, 1);
+	put(b, c->lb_family, 1);
+	if ((p = handoff_grow(b, 16)) != NULL)
+		memcpy(p, c->lb_addr, 16);
+	put(b, c->lb_port, 2);
 	put(b, c->pending_len, 4);
 	return handoff_grow(b, c->pending_len);
 }
@@ -241,12 +248,16 @@ decode_listener(struct reader *r, struct handoff_listener *l)
 {
 	l->kind = (uint8_t)get(r, 1);
 	l->passed = (uint8_t)get(r, 1);
+	l->proxy = (uint8_t)get(r, 1);
 	l->fd = (int)(int32_t)get(r, 4);
 	if (get_str(r, l->name, sizeof(l->name)) == -1 ||
 	    get_str(r, l->fdname, sizeof(l->fdname)) == -1 ||
 	    get_str(r, l->unlink_path, sizeof(l->unlink_path)) == -1)
 		return -1;
-	return r->bad || l->name[0] == '\0' || l->passed > 1 ||
+	l->file_dev = get(r, 8);
+	l->file_ino = get(r, 8);
+	return r->bad || l->name[0] == '\0' || l->passed > 1 || l->proxy > 1 ||
+	    (l->proxy && l->kind != HANDOFF_STREAM) ||
 	    (l->kind != HANDOFF_STREAM && l->kind != HANDOFF_DGRAM) ||
 	    (l->passed && l->unlink_path[0] != '\0') ? -1 : 0;
 }
@@ -269,6 +280,10 @@ decode_conn(struct reader *r, const struct handoff *h, struct handoff_conn *c)
 	c->peer_port = (uint16_t)get(r, 2);
 	c->peer_family = (uint8_t)get(r, 1);
 	c->flags = (uint8_t)get(r, 1);
+	c->lb_family = (uint8_t)get(r, 1);
+	if ((addr = get_bytes(r, 16)) != NULL)
+		memcpy(c->lb_addr, addr, 16);
+	c->lb_port = (uint16_t)get(r, 2);
 	c->pending_len = (uint32_t)get(r, 4);
 	c->pending = get_bytes(r, c->pending_len);
 	if (r->bad || c->listener >= h->nlisteners ||
@@ -277,7 +292,9 @@ decode_conn(struct reader *r, const struct handoff *h, struct handoff_conn *c)
 	    c->bytes_out > c->bytes_in ||
 	    c->bytes_in - c->bytes_out != c->pending_len ||
 	    (c->peer_family != AF_UNSPEC && c->peer_family != AF_INET &&
-	    c->peer_family != AF_INET6))
+	    c->peer_family != AF_INET6) ||
+	    (c->lb_family != AF_INET && c->lb_family != AF_INET6 &&
+	    c->lb_family != AF_UNIX))
 		return -1;
 	return 0;
 }

@@ -31,7 +31,7 @@
 /* Far above anything echod can hold, far below what overflows a size_t. */
 #define HANDOFF_MAX_LISTENERS	65536
 #define HANDOFF_MAX_CONNS	16777216
-#define HANDOFF_NAME_MAX	272	/* ADDR_TEXT_MAX and a NUL */
+#define HANDOFF_NAME_MAX	320	/* above ADDR_TEXT_MAX, with a prefix */
 #define HANDOFF_FDNAME_MAX	64
 #define HANDOFF_PATH_MAX	108	/* sun_path */
 
@@ -42,17 +42,27 @@ enum handoff_listener_kind {
 
 /* The counters that outlive an image, in their order in the body. */
 enum handoff_counter {
-	HANDOFF_CONNS_TOTAL,
-	HANDOFF_NEXT_CONN_ID,
-	HANDOFF_ACCEPT_ERRORS,
+	HANDOFF_ACCEPTED,	/* ids go on from here */
 	HANDOFF_LIMIT_PAUSES,
 	HANDOFF_REFUSED_PER_SOURCE,
-	HANDOFF_REFUSED_BUSY,
-	HANDOFF_BYTES_IN,	/* of connections closed or handed over */
+	HANDOFF_REFUSED_SOURCE_NOMEM,
+	HANDOFF_REFUSED_HANDOFF,
+	HANDOFF_REFUSED_SETUP,
+	HANDOFF_ACCEPT_FDS,
+	HANDOFF_ACCEPT_MEMORY,
+	HANDOFF_ACCEPT_OTHER,
+	HANDOFF_BYTES_IN,	/* TCP and Unix, closed or handed over */
 	HANDOFF_BYTES_OUT,
+	HANDOFF_UNIX_BYTES_IN,	/* the Unix part of them */
+	HANDOFF_UNIX_BYTES_OUT,
 	HANDOFF_UDP_IN,
 	HANDOFF_UDP_OUT,
+	HANDOFF_UDP_BYTES_IN,
 	HANDOFF_UDP_BYTES,
+	HANDOFF_UDP_DROP_LOOP,
+	HANDOFF_UDP_DROP_RATE,
+	HANDOFF_UDP_DROP_SIZE,
+	HANDOFF_UDP_DROP_SEND,
 	HANDOFF_RELOADS,
 	HANDOFF_NCOUNTERS
 };
@@ -61,9 +71,12 @@ struct handoff_listener {
 	int		 fd;
 	uint8_t		 kind;		/* enum handoff_listener_kind */
 	uint8_t		 passed;	/* by systemd: never unlinked */
+	uint8_t		 proxy;		/* clients send a PROXY header */
 	char		 name[HANDOFF_NAME_MAX];	/* as logged */
 	char		 fdname[HANDOFF_FDNAME_MAX];	/* systemd's, or "" */
 	char		 unlink_path[HANDOFF_PATH_MAX];	/* ours to remove */
+	uint64_t	 file_dev;	/* the unlink_path inode echod made */
+	uint64_t	 file_ino;
 };
 
 /* Connection state flags, as in struct conn. */
@@ -71,7 +84,8 @@ struct handoff_listener {
 #define HANDOFF_PEER_EOF	0x02
 #define HANDOFF_DRAINING	0x04
 #define HANDOFF_LINGERING	0x08
-#define HANDOFF_CONN_FLAGS	0x0f
+#define HANDOFF_VIA_PROXY	0x10	/* lb_* name the balancer */
+#define HANDOFF_CONN_FLAGS	0x1f
 
 struct handoff_conn {
 	int		 fd;
@@ -86,6 +100,9 @@ struct handoff_conn {
 	uint16_t	 peer_port;	/* network order */
 	uint8_t		 peer_family;	/* AF_INET, AF_INET6, or AF_UNSPEC */
 	uint8_t		 flags;		/* HANDOFF_READ_PAUSED ... */
+	uint8_t		 lb_family;	/* the socket's: AF_INET, AF_INET6, AF_UNIX */
+	uint8_t		 lb_addr[16];	/* with HANDOFF_VIA_PROXY */
+	uint16_t	 lb_port;
 	uint32_t	 pending_len;	/* read, not yet echoed */
 	const uint8_t	*pending;	/* decoded: points into the buffer */
 };

@@ -402,6 +402,18 @@ listener_open_all(struct server *srv)
 	return 0;
 }
 
+struct listener *
+listener_take_over(struct server *srv, int fd, const char *name,
+    const char *fdname, const struct listener_file *file, int proxy)
+{
+	if (evutil_make_socket_closeonexec(fd) == -1) {
+		log_warn("listener %s", name);
+		return NULL;
+	}
+	return listener_add(srv, fd, name, file, fdname[0] ? fdname : NULL,
+	    proxy);
+}
+
 void
 listener_accepting(struct server *srv, int on)
 {

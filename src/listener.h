@@ -39,6 +39,13 @@ int	listener_open_all(struct server *srv);
 /* Starts or stops accepting on every listener (admission decides). */
 void	listener_accepting(struct server *srv, int on);
 /*
+ * Serves a listening socket handed over by a reload (reload.c checked
+ * it); fdname may be "", file NULL.  NULL when out of memory.
+ */
+struct listener *listener_take_over(struct server *srv, int fd,
+	    const char *name, const char *fdname,
+	    const struct listener_file *file, int proxy);
+/*
  * Stops listening: closes every socket and removes the Unix socket files
  * echod made (if they are still the ones it made).  The structs stay (connections name their listener) until
  * listener_free_all().

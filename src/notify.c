@@ -103,6 +103,21 @@ notify_ready(void)
 }
 
 void
+notify_reloading(void)
+{
+	if (notify.enabled)
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+		    clock_monotonic_us());
+}
+
+void
+notify_reload_failed(const char *why)
+{
+	if (notify.enabled)
+		sd_notifyf(0, "READY=1\nSTATUS=reload failed: %s", why);
+}
+
+void
 notify_stopping(uint64_t usec)
 {
 	if (!notify.enabled)

@@ -21,6 +21,10 @@ typedef void (*notify_status_fn)(char *buf, size_t len, void *arg);
 int	notify_init(struct event_base *base, notify_status_fn status,
 	    void *arg);
 void	notify_ready(void);
+/* RELOADING=1 with MONOTONIC_USEC=, as a reload starts. */
+void	notify_reloading(void);
+/* A reload that did not happen: READY=1 again, STATUS= says why. */
+void	notify_reload_failed(const char *why);
 /* STOPPING=1; the stop may take up to `usec` more. */
 void	notify_stopping(uint64_t usec);
 void	notify_free(void);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "handoff.h"
 #include "journal.h"
 #include "log.h"
 #include "options.h"
@@ -69,12 +70,19 @@ static const struct opt echod_opts[] = {
 	  ", if it exists)" },
 	{ "check-config", 0, NULL, OPT_FLAG, C(check_config), 0, 0, NULL, NULL,
 	  "check the settings, print them as echod.conf, and exit" },
+	{ "reload", 0, "PID", OPT_UINT, C(reload_pid), 1, 4194304, NULL, NULL,
+	  "reload the echod running as PID and wait until it has "
+	  "(systemd's ExecReload=)" },
+	{ "handoff-version", 0, NULL, OPT_FLAG, C(handoff_version), 0, 0, NULL,
+	  NULL, "check the settings, print the version of the reload "
+	  "hand-off this binary reads, and exit" },
 	OPT_HELP_AND_VERSION,
 };
 
 /* What echod does rather than how it serves: the command line's alone. */
 static const char *const echod_cli_only[] = {
-	"config", "check-config", "help", "version", NULL,
+	"config", "check-config", "reload", "handoff-version", "help",
+	"version", NULL,
 };
 
 static uint64_t
@@ -135,7 +143,7 @@ options_argv(int argc, char **argv, struct config *cli, char *why,
 		    OPT_COUNT_OF(echod_opts));
 		return 0;
 	case OPT_SHOW_VERSION:
-		printf("echod %s\n", PACKAGE_VERSION);
+		printf("echod %s\n", ECHOD_VERSION);
 		return 0;
 	case OPT_ERROR:
 		return EX_USAGE;
@@ -234,9 +242,15 @@ options_parse(int argc, char **argv, struct config *conf)
 	    conf, &first, why, sizeof(why)) != OPT_OK ||
 	    options_check(conf, why, sizeof(why)) == -1)
 		goto usage;
-	if (conf->check_config) {
-		if ((rc = options_print(conf, why, sizeof(why))) == EX_USAGE)
+	if (conf->check_config || conf->handoff_version) {
+		rc = conf->check_config ? options_print(conf, why, sizeof(why)) :
+		    0;
+		if (rc == EX_USAGE)
 			goto usage;
+		/* A reload's pre-flight: the settings parse, the format fits. */
+		if (rc == 0 && conf->handoff_version)
+			printf("echod %s hand-off %u\n", ECHOD_VERSION,
+			    HANDOFF_VERSION);
 		options_free(conf);
 		return rc;
 	}

@@ -10,6 +10,11 @@
 /* Where the settings are read from without --config. */
 #define OPTIONS_CONFIG_DEFAULT	SYSCONFDIR "/echod.conf"
 
+/* A test build may name itself otherwise, to show which image runs. */
+#ifndef ECHOD_VERSION
+#define ECHOD_VERSION	PACKAGE_VERSION
+#endif
+
 struct config {
 	struct addr_list listen;
 	struct addr_list metrics;	/* --metrics: empty, off */
@@ -34,6 +39,8 @@ struct config {
 	int		 check_config;		/* print the settings, exit */
 	char		*config_text;		/* the file as read: values
 						   point into it */
+	uint64_t	 reload_pid;		/* --reload: not a daemon */
+	int		 handoff_version;	/* print it and exit */
 };
 
 /*

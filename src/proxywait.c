@@ -230,3 +230,14 @@ proxywait_close_all(struct worker *w)
 		proxywait_drop(pw);
 	}
 }
+
+size_t
+proxywait_count(const struct worker *w)
+{
+	const struct proxywait *pw;
+	size_t n = 0;
+
+	TAILQ_FOREACH(pw, &w->proxywaits, entry)
+		n++;
+	return n;
+}

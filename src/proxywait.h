@@ -8,6 +8,7 @@
 #define ECHOD_PROXYWAIT_H
 
 #include <sys/queue.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* How long a client of a PROXY listener has to send its whole header. */
@@ -21,6 +22,8 @@ TAILQ_HEAD(proxywait_list, proxywait);
 
 /* Waits for wc's header on w; closes it (and frees its slot) on failure. */
 void	proxywait_start(struct worker *w, const struct worker_conn *wc);
+/* How many wait on w (a reload waits for none to). */
+size_t	proxywait_count(const struct worker *w);
 /* Shutdown's deadline or exit: closes every connection still waiting. */
 void	proxywait_close_all(struct worker *w);
 

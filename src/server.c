@@ -1,7 +1,9 @@
 /* server.c - the main loop: signals, status, wake-ups and shutdown. */
 #include "config.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "reload.h"
 #include "server.h"
 #include "udp.h"
 #include "worker.h"
@@ -30,7 +33,8 @@ struct server {
 	struct admit		*admit;
 	struct worker_pool	 workers;
 	struct event		*drain_deadline;
-	struct event		*signals[SERVER_NSIGNALS];
+	int			 signal_fd;	/* signalfd, -1 if none */
+	struct event		*signal_ev;
 	struct event		*counters_timer;	/* SIGUSR1, paced */
 	uint64_t		 counters_last_ms;
 };
@@ -54,7 +58,6 @@ static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
  * Lines for signals that change nothing: a flood must not fill the log.
  * One limiter each, so "suppressed N like the next one" is true.
  */
-static struct log_ratelimit hup_rl = LOG_RATELIMIT_INIT(10000, 3);
 static struct log_ratelimit usr2_rl = LOG_RATELIMIT_INIT(10000, 3);
 
 const struct config *
@@ -147,7 +150,10 @@ server_status(char *buf, size_t len, void *arg)
 		    (unsigned long long)c.admit.open);
 		return;
 	}
-	snprintf(buf, len, "%llu connections open, %llu total, %s echoed",
+	snprintf(buf, len, "%s%s%s%llu connections open, %llu total, %s echoed",
+	    reload_failure() ? "reload failed: " : "",
+	    reload_failure() ? reload_failure() : "",
+	    reload_failure() ? "; " : "",
 	    (unsigned long long)c.admit.open,
 	    (unsigned long long)c.admit.accepted,
 	    format_size(server_echoed(&c), size, sizeof(size)));
@@ -277,17 +283,13 @@ server_counters_signal(evutil_socket_t signo, short what, void *arg)
 	evtimer_add(srv->counters_timer, &tv);
 }
 
-/*
- * SIGHUP must never kill echod (its default action would, dropping every
- * connection undrained); there is nothing to reload yet.
- */
+/* SIGHUP: reload (reload.c); it never kills echod. */
 static void
 server_hangup(evutil_socket_t signo, short what, void *arg)
 {
 	(void)signo;
 	(void)what;
-	(void)arg;
-	log_limited(&hup_rl, LOG_NOTICE, NULL, "SIGHUP: nothing to reload");
+	reload_start(arg);
 }
 
 /* SIGUSR2 means nothing to echod, but by default it would kill it. */
@@ -311,21 +313,44 @@ static const struct {
 	{ SIGUSR2,	server_ignore },
 };
 
+/*
+ * Signals are taken from a signalfd, one per turn of the loop.  Until it
+ * is handled a signal stays pending in the kernel: one that comes during a
+ * reload survives the execve and reaches whichever image serves next.
+ */
+static void
+server_signal_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct signalfd_siginfo si;
+	size_t i;
+
+	(void)what;
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	for (i = 0; i < SERVER_NSIGNALS; i++)
+		if (server_signals[i].signo == (int)si.ssi_signo)
+			server_signals[i].cb((evutil_socket_t)si.ssi_signo,
+			    EV_SIGNAL, arg);
+}
+
 static int
 server_signals_add(struct server *srv)
 {
-	struct event *ev;
+	sigset_t set;
 	size_t i;
 
-	for (i = 0; i < SERVER_NSIGNALS; i++) {
-		ev = evsignal_new(srv->base, server_signals[i].signo,
-		    server_signals[i].cb, srv);
-		if (ev == NULL)
-			return -1;
-		srv->signals[i] = ev;
-		if (evsignal_add(ev, NULL) == -1)
-			return -1;
-	}
+	sigemptyset(&set);
+	for (i = 0; i < SERVER_NSIGNALS; i++)
+		sigaddset(&set, server_signals[i].signo);
+	/* Blocked here, so in the workers started later too. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    (srv->signal_fd = signalfd(-1, &set, SFD_NONBLOCK |
+	    SFD_CLOEXEC)) == -1)
+		return -1;
+	srv->signal_ev = event_new(srv->base, srv->signal_fd,
+	    EV_READ | EV_PERSIST, server_signal_read, srv);
+	if (srv->signal_ev == NULL || event_add(srv->signal_ev, NULL) == -1)
+		return -1;
 	return 0;
 }
 
@@ -353,6 +378,7 @@ static int
 server_init(struct server *srv, const struct config *conf)
 {
 	srv->conf = conf;
+	srv->signal_fd = -1;
 	TAILQ_INIT(&srv->listeners);
 	TAILQ_INIT(&srv->udp);
 	if (server_loops_fit(conf) == -1)
@@ -436,8 +462,6 @@ server_event_free(struct event *ev)
 void
 server_free(struct server *srv)
 {
-	size_t i;
-
 	if (srv == NULL)
 		return;
 	worker_stop_all(srv);
@@ -446,8 +470,9 @@ server_free(struct server *srv)
 	notify_free();
 	server_event_free(srv->drain_deadline);
 	server_event_free(srv->counters_timer);
-	for (i = 0; i < SERVER_NSIGNALS; i++)
-		server_event_free(srv->signals[i]);
+	server_event_free(srv->signal_ev);
+	if (srv->signal_fd != -1)
+		close(srv->signal_fd);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
 	admit_free(srv->admit);

@@ -25,6 +25,7 @@ struct udp_listener {
 	struct event		*ev;
 	int			 fd;
 	char			 name[ADDR_TEXT_MAX];
+	char			 fdname[64];	/* systemd's, or "" */
 	size_t			 bufsize;	/* --max-datagram + 1 */
 	uint8_t			*bufs;		/* UDP_BATCH buffers */
 	struct sockaddr_storage	 peers[UDP_BATCH];
@@ -228,6 +229,8 @@ udp_add(struct server *srv, int fd, const char *fdname)
 		goto fail;
 	u->srv = srv;
 	u->fd = fd;
+	if (fdname != NULL)
+		snprintf(u->fdname, sizeof(u->fdname), "%s", fdname);
 	u->bufsize = server_conf(srv)->max_datagram + 1;
 	u->bufs = malloc(u->bufsize * UDP_BATCH);
 	if (u->bufs == NULL || getsockname(fd, (struct sockaddr *)&ss,
@@ -345,6 +348,33 @@ udp_stats_sum(const struct server *srv, struct udp_stats *sum)
 		sum->drop_size += u->stats.drop_size;
 		sum->drop_send += u->stats.drop_send;
 	}
+}
+
+void
+udp_foreach(const struct server *srv, udp_foreach_fn fn, void *arg)
+{
+	const struct udp_listener *u;
+
+	TAILQ_FOREACH(u, server_udp(srv), entry)
+		if (u->fd != -1)
+			fn(arg, u->fd, u->name, u->fdname);
+}
+
+void
+udp_stats_carry(struct server *srv, const struct udp_stats *s)
+{
+	struct udp_listener *u = TAILQ_FIRST(server_udp(srv));
+
+	if (u == NULL)
+		return;
+	u->stats.in += s->in;
+	u->stats.out += s->out;
+	u->stats.bytes_in += s->bytes_in;
+	u->stats.bytes += s->bytes;
+	u->stats.drop_loop += s->drop_loop;
+	u->stats.drop_rate += s->drop_rate;
+	u->stats.drop_size += s->drop_size;
+	u->stats.drop_send += s->drop_send;
 }
 
 void

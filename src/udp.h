@@ -46,6 +46,12 @@ int	udp_clashes(const struct server *srv, const struct sockaddr *sa,
 size_t	udp_count(const struct server *srv);
 /* Adds every UDP listener's counters to *sum. */
 void	udp_stats_sum(const struct server *srv, struct udp_stats *sum);
+typedef void (*udp_foreach_fn)(void *arg, int fd, const char *name,
+    const char *fdname);
+/* Calls fn for each open UDP socket, in order (fdname: systemd's, or ""). */
+void	udp_foreach(const struct server *srv, udp_foreach_fn fn, void *arg);
+/* Adds the counters of a previous image (a reload) to this one's. */
+void	udp_stats_carry(struct server *srv, const struct udp_stats *s);
 /* Stops serving: closes our sockets (passed ones stay with systemd). */
 void	udp_close_all(struct server *srv);
 /* Frees what udp_close_all left for the final counters. */

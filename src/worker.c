@@ -32,6 +32,8 @@
 struct worker_msg {
 	struct worker_msg	*next;
 	struct worker_conn	 conn;
+	worker_call_fn		 fn;	/* set: a call, not a connection */
+	void			*arg;
 };
 
 static void
@@ -102,7 +104,10 @@ worker_serve(struct worker *w, struct worker_msg *batch)
 	struct worker_msg *m, *last = NULL;
 
 	for (m = batch; m != NULL; m = m->next) {
-		worker_conn_start(w, &m->conn);
+		if (m->fn != NULL)
+			m->fn(w, m->arg);
+		else
+			worker_conn_start(w, &m->conn);
 		last = m;
 	}
 	if (last == NULL)
@@ -162,14 +167,19 @@ worker_send_control(struct worker *w, unsigned ctl)
 		worker_notify(w);
 }
 
+/* Queues a connection, or a call if fn is set. */
 static int
-worker_send_conn(struct worker *w, const struct worker_conn *wc)
+worker_send_msg(struct worker *w, const struct worker_conn *wc,
+    worker_call_fn fn, void *arg)
 {
 	struct worker_msg *m;
 	int was_empty;
 
 	if (w->index == 0) {
-		worker_conn_start(w, wc);
+		if (fn != NULL)
+			fn(w, arg);
+		else
+			worker_conn_start(w, wc);
 		return 0;
 	}
 	pthread_mutex_lock(&w->q.lock);
@@ -179,8 +189,11 @@ worker_send_conn(struct worker *w, const struct worker_conn *wc)
 		pthread_mutex_unlock(&w->q.lock);
 		return -1;
 	}
-	m->next = NULL;
-	m->conn = *wc;
+	memset(m, 0, sizeof(*m));
+	if (wc != NULL)
+		m->conn = *wc;
+	m->fn = fn;
+	m->arg = arg;
 	was_empty = w->q.head == NULL && w->q.ctl == 0;
 	*w->q.tailp = m;
 	w->q.tailp = &m->next;
@@ -307,11 +320,17 @@ worker_dispatch(struct server *srv, const struct worker_conn *wc)
 	struct worker *w = &pool->v[pool->next];
 
 	pool->next = (pool->next + 1) % pool->n;
-	if (worker_send_conn(w, wc) == -1) {
+	if (worker_send_msg(w, wc, NULL, NULL) == -1) {
 		close(wc->fd);
 		return -1;
 	}
 	return 0;
+}
+
+int
+worker_call(struct worker *w, worker_call_fn fn, void *arg)
+{
+	return worker_send_msg(w, NULL, fn, arg);
 }
 
 void

@@ -97,6 +97,12 @@ struct worker_conn {
 int	worker_start_all(struct server *srv, unsigned n);
 /* Hands a connection to the next worker; -1 (fd closed): out of memory. */
 int	worker_dispatch(struct server *srv, const struct worker_conn *wc);
+typedef void (*worker_call_fn)(struct worker *w, void *arg);
+/*
+ * Runs fn(w, arg) on w's own thread, after what was sent to w before (at
+ * once for worker 0, the main thread's).  -1: out of memory.
+ */
+int	worker_call(struct worker *w, worker_call_fn fn, void *arg);
 /* Every worker stops reading and flushes its connections. */
 void	worker_drain_all(struct server *srv);
 /* Every worker closes what is left at once. */

@@ -51,8 +51,9 @@ class Echod:
     """A running echod; stderr is collected line by line."""
 
     def __init__(self, *args, listen=("127.0.0.1:0",), env=None, wrapper=(),
-                 wait_ready=True, **popen):
-        cmd = list(wrapper) + WRAPPER + [ECHOD] + EXTRA_ARGS
+                 wait_ready=True, binary=None, **popen):
+        # binary: another echod than ECHOD (a reload re-executes its path).
+        cmd = list(wrapper) + WRAPPER + [binary or ECHOD] + EXTRA_ARGS
         # The host's own echod.conf must not change what a test runs.
         if not any(a == "--config" or str(a).startswith("--config=")
                    for a in args):

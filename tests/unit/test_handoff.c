@@ -22,10 +22,16 @@ sample_listener(struct handoff_listener *l, int fd, int kind, int passed)
 	l->fd = fd;
 	l->kind = (uint8_t)kind;
 	l->passed = (uint8_t)passed;
+	l->proxy = kind == HANDOFF_STREAM && !passed;
 	snprintf(l->name, sizeof(l->name), "%s127.0.0.1:%d",
 	    kind == HANDOFF_DGRAM ? "udp:" : "", 7000 + fd);
 	if (passed)
 		snprintf(l->fdname, sizeof(l->fdname), "echo-%d", fd);
+	else {
+		snprintf(l->unlink_path, sizeof(l->unlink_path), "/run/e%d", fd);
+		l->file_dev = 0x0801;
+		l->file_ino = 1ULL << 33;
+	}
 }
 
 static void
@@ -43,7 +49,10 @@ sample_conn(struct handoff_conn *c, int fd, uint32_t listener, size_t plen)
 	c->peer_family = AF_INET6;
 	memset(c->peer_addr, 0xab, 16);
 	c->peer_port = 0x1f90;
-	c->flags = HANDOFF_READ_PAUSED | HANDOFF_LINGERING;
+	c->flags = HANDOFF_READ_PAUSED | HANDOFF_LINGERING | HANDOFF_VIA_PROXY;
+	c->lb_family = AF_INET;
+	c->lb_port = 0x2710;
+	memset(c->lb_addr, 0x7f, 4);
 	c->pending_len = (uint32_t)plen;
 }
 
@@ -112,10 +121,14 @@ test_round_trip(void **state)
 	assert_int_equal(h.listeners[0].fd, 3);
 	assert_int_equal(h.listeners[0].kind, HANDOFF_STREAM);
 	assert_int_equal(h.listeners[0].passed, 1);
+	assert_int_equal(h.listeners[0].proxy, 0);
 	assert_string_equal(h.listeners[0].name, "127.0.0.1:7003");
 	assert_string_equal(h.listeners[0].fdname, "echo-3");
 	assert_string_equal(h.listeners[1].name, "udp:127.0.0.1:7004");
 	assert_string_equal(h.listeners[1].fdname, "");
+	assert_string_equal(h.listeners[1].unlink_path, "/run/e4");
+	assert_int_equal(h.listeners[1].file_dev, 0x0801);
+	assert_int_equal(h.listeners[1].file_ino, 1ULL << 33);
 	assert_int_equal(h.listeners[1].kind, HANDOFF_DGRAM);
 	assert_int_equal(h.nconns, 3);
 	assert_int_equal(h.conns[0].fd, 5);
@@ -128,7 +141,10 @@ test_round_trip(void **state)
 	assert_int_equal(h.conns[0].peer_port, 0x1f90);
 	assert_int_equal(h.conns[0].peer_addr[15], 0xab);
 	assert_int_equal(h.conns[0].flags,
-	    HANDOFF_READ_PAUSED | HANDOFF_LINGERING);
+	    HANDOFF_READ_PAUSED | HANDOFF_LINGERING | HANDOFF_VIA_PROXY);
+	assert_int_equal(h.conns[0].lb_family, AF_INET);
+	assert_int_equal(h.conns[0].lb_port, 0x2710);
+	assert_int_equal(h.conns[0].lb_addr[3], 0x7f);
 	assert_int_equal(h.conns[0].pending_len, sizeof(pending));
 	assert_memory_equal(h.conns[0].pending, pending, sizeof(pending));
 	assert_int_equal(h.conns[1].pending_len, 0);
@@ -256,13 +272,15 @@ refused_with(void (*fn)(struct handoff_listener *, struct handoff_conn *),
 static void bad_index(struct handoff_listener *l, struct handoff_conn *c)
 { (void)l; c->listener = 1; }
 static void udp_parent(struct handoff_listener *l, struct handoff_conn *c)
-{ (void)c; l->kind = HANDOFF_DGRAM; }
+{ (void)c; l->kind = HANDOFF_DGRAM; l->proxy = 0; }
 static void bad_kind(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->kind = 7; }
 static void bad_flags(struct handoff_listener *l, struct handoff_conn *c)
 { (void)l; c->flags = 0x80; }
 static void bad_family(struct handoff_listener *l, struct handoff_conn *c)
 { (void)l; c->peer_family = AF_UNIX; }
+static void bad_socket(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)l; c->lb_family = AF_UNSPEC; }
 static void out_over_in(struct handoff_listener *l, struct handoff_conn *c)
 { (void)l; c->bytes_out = c->bytes_in + 1; }
 static void dup_fd(struct handoff_listener *l, struct handoff_conn *c)
@@ -273,6 +291,8 @@ static void negative_fd(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->fd = -1; }
 static void no_name(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->name[0] = '\0'; }
+static void udp_proxy(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_DGRAM; l->proxy = 1; }
 static void passed_unlink(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->passed = 1; strcpy(l->unlink_path, "/run/x.sock"); }
 
@@ -285,12 +305,14 @@ test_bad_records(void **state)
 	refused_with(bad_kind, "listener 0 is malformed");
 	refused_with(bad_flags, "connection 0 is malformed");
 	refused_with(bad_family, "connection 0 is malformed");
+	refused_with(bad_socket, "connection 0 is malformed");
 	refused_with(out_over_in, "connection 0 is malformed");
 	refused_with(dup_fd, "named twice");
 	refused_with(stdin_fd, "named twice, or is 0-2");
 	refused_with(negative_fd, "0-2");
 	refused_with(no_name, "listener 0 is malformed");
 	refused_with(passed_unlink, "listener 0 is malformed");
+	refused_with(udp_proxy, "listener 0 is malformed");
 }
 
 /* A string longer than its field, or with a NUL in it. */
@@ -303,16 +325,19 @@ test_bad_strings(void **state)
 
 	(void)state;
 	handoff_begin(&b, counters);
-	b.data = realloc(b.data, b.len + 64 + HANDOFF_FDNAME_MAX);
+	b.data = realloc(b.data, b.len + 80 + HANDOFF_FDNAME_MAX);
 	assert_non_null(b.data);
 	at = b.len;
-	memcpy(b.data + at, "\1\0\3\0\0\0\4\0abcd", 12);	/* name "abcd" */
+	/* kind 1, not passed, no proxy, fd 3, name "abcd" */
+	memcpy(b.data + at, "\1\0\0\3\0\0\0\4\0abcd", 13);
+	at++;	/* below, offsets as if the record started here */
 	b.data[at + 12] = HANDOFF_FDNAME_MAX;			/* fdname: too long */
 	b.data[at + 13] = 0;
 	memset(b.data + at + 14, 'x', HANDOFF_FDNAME_MAX);
 	b.data[at + 14 + HANDOFF_FDNAME_MAX] = 0;		/* path "" */
 	b.data[at + 15 + HANDOFF_FDNAME_MAX] = 0;
-	b.len = at + 16 + HANDOFF_FDNAME_MAX;
+	memset(b.data + at + 16 + HANDOFF_FDNAME_MAX, 0, 16);	/* dev, ino */
+	b.len = at + 32 + HANDOFF_FDNAME_MAX;
 	b.cap = b.len;
 	assert_int_equal(handoff_end(&b, 1, 0, 0), 0);
 	refused(b.data, b.len, "listener 0 is malformed");

@@ -1,0 +1,50 @@
+/*
+ * reload.h - SIGHUP and `systemctl reload`: echod re-executes the binary
+ * at its path with the same arguments and hands the new image everything
+ * (handoff.h): listeners, UDP sockets, connections with the bytes they
+ * read and have not echoed yet, counters.  The PID stays; no connection
+ * is closed and no byte lost.
+ *
+ *   old image                          new image
+ *   SIGHUP: pre-flight, BINARY ARGS
+ *   --check-config --handoff-version;
+ *   RELOADING=1;
+ *   workers save their connections
+ *   and wait; encode, decode-check,
+ *   seal in a memfd; execve --------->  check every descriptor, adopt,
+ *   (execve failed: resume, READY=1)    READY=1 (cannot adopt: execveat
+ *                                       the old image's descriptor with
+ *                                       the same hand-off; it adopts)
+ *
+ * Signals are blocked and read from a signalfd one at a time (server.c):
+ * one arriving during a reload stays pending in the kernel across the
+ * exec and is handled by the image that serves afterwards.  A second
+ * SIGHUP makes a second reload once the first is done; SIGTERM drains.
+ */
+#ifndef ECHOD_RELOAD_H
+#define ECHOD_RELOAD_H
+
+struct server;
+
+/*
+ * Start-up, before anything else: notes the binary's absolute path and
+ * argv for the next reload, and what a previous image handed over.
+ */
+void	reload_init(int argc, char **argv);
+/* Whether a previous image handed this one its state. */
+int	reload_inherited(void);
+/*
+ * A handed-over image that cannot start gives everything back: it
+ * re-executes the previous image with the same hand-off and never
+ * returns.  Returns rc at once when nothing was handed over, or after
+ * logging when giving back is impossible.
+ */
+int	reload_give_back(int rc, const char *why);
+/* Serves what was handed over; returns 0 or an exit status. */
+int	reload_adopt(struct server *srv);
+/* Why the last reload failed (for STATUS=), or NULL. */
+const char *reload_failure(void);
+/* SIGHUP: returns only if this image serves on (logged, STATUS= says why). */
+void	reload_start(struct server *srv);
+
+#endif

@@ -1,0 +1,56 @@
+"""A reload behind a load balancer: PROXY listeners and their clients.
+
+1. A client named by a PROXY header keeps its name across a reload: after
+   it, its close line still names the client and the balancer.
+2. A connection still sending its header is not handed over half-read:
+   the reload waits (trying again every 50 ms) until the header is in,
+   then hands it over like any other.
+"""
+import re
+import signal
+import socket
+
+from reloadtest import Echod, reload, run, scaled
+
+HEADER = b"PROXY TCP4 192.0.2.1 198.51.100.1 40000 7\r\n"
+
+
+def echo(s, data):
+    s.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = s.recv(len(data) - len(got))
+        assert chunk, "EOF after %d bytes" % len(got)
+        got += chunk
+    assert got == data, (got, data)
+
+
+def test():
+    with Echod("-v", listen=("proxy:127.0.0.1:0",)) as d:
+        named = d.connect()
+        named.sendall(HEADER)
+        echo(named, b"before")
+        ok, line = reload(d)
+        assert ok, line
+        echo(named, b"after")
+
+        half = d.connect()
+        half.sendall(HEADER[:10])
+        start = d.mark()
+        d.signal(signal.SIGHUP)
+        d.wait_for(r"1 connections are sending their PROXY header: trying "
+                   r"again", start=start)
+        half.sendall(HEADER[10:])
+        line = d.wait_for(r"reloaded: |reload failed: ", scaled(10),
+                          start=start)
+        assert "reloaded: " in line, line
+        echo(half, b"whole header, then a reload")
+        for s in (named, half):
+            s.shutdown(socket.SHUT_WR)
+            assert s.recv(16) == b""
+        close = d.wait_for(r"conn \d+ from 192\.0\.2\.1:40000 .*closed")
+        assert re.search(r"via 127\.0\.0\.1:\d+", close), close
+        assert d.stop() == 0
+
+
+run(test)
