@@ -3,7 +3,9 @@ every counter equals what the test sent, echoed, or had refused.
 
 TCP, Unix and UDP clients echo known byte counts; a second connection from
 the same address is refused by --max-per-source 1; one datagram is over
---max-datagram (echod reads 513 bytes of it, enough to know).  Anything but GET /metrics is 404 or 405."""
+--max-datagram (echod reads 513 bytes of it, enough to know).  Anything
+but GET /metrics is 404 or 405; a client that never reads is counted as
+paused; the Unix socket endpoint serves the same and is removed at exit."""
 import os
 import socket
 import subprocess
@@ -98,8 +100,10 @@ def mismatches(addr, want):
 def test():
     promtool()
     sock_path = os.path.join(tempdir(), "echod.sock")
+    metrics_path = os.path.join(tempdir(), "metrics.sock")
     with Echod("--max-per-source", "1", "--max-datagram", "512",
                "--metrics", "127.0.0.1:0",
+               "--metrics", "unix:" + metrics_path,
                listen=("127.0.0.1:0", "udp:127.0.0.1:0",
                        "unix:" + sock_path)) as d:
         addr = metrics_addr(d)
@@ -125,6 +129,11 @@ def test():
             assert headers.get("Allow") == "GET", headers
         assert request(addr, path="/metrics?x=1")[0] == 200
         check_paused(d, addr)
+        # The same numbers on the Unix socket; its file goes at exit.
+        assert samples(scrape(metrics_path))["echod_listeners{protocol="
+                                             '"unix"}'] == 1
+        assert d.stop() == 0
+    assert not os.path.exists(metrics_path), "metrics socket file left"
 
 
 def check_paused(d, addr):
