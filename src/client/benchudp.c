@@ -44,6 +44,7 @@ struct usock {
 	uint64_t	 sent;		/* handed to the kernel */
 	uint64_t	 base;		/* oldest not yet echoed or lost */
 	uint64_t	*release;	/* closed loop: release times */
+	uint32_t	 dropped;	/* by its receive buffer */
 	uint8_t		 echoed[UB_TRACK / 8];	/* of the last UB_TRACK */
 };
 
@@ -65,6 +66,10 @@ struct ubench {
 	struct mmsghdr		 out[UB_BATCH];
 	struct iovec		 rio[UB_BATCH];
 	struct mmsghdr		 in[UB_BATCH];
+	union {
+		struct cmsghdr	 align;
+		unsigned char	 buf[CMSG_SPACE(sizeof(uint32_t))];
+	}			 rcm[UB_BATCH];
 	unsigned char		*rbuf;	/* UB_BATCH buffers of size + 1 */
 };
 
@@ -305,6 +310,21 @@ usock_echo(struct usock *s, const unsigned char *p, size_t len, int trunc,
 	usock_sweep(s, now);
 }
 
+/*
+ * What the kernel says this socket's receive buffer has dropped so far:
+ * echoes lost here are this client's doing, not the server's.
+ */
+static void
+usock_note_drops(struct usock *s, struct msghdr *h)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(h); cm != NULL; cm = CMSG_NXTHDR(h, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SO_RXQ_OVFL)
+			memcpy(&s->dropped, CMSG_DATA(cm), sizeof(s->dropped));
+}
+
 static void
 usock_readable(evutil_socket_t fd, short what, void *arg)
 {
@@ -321,6 +341,8 @@ usock_readable(evutil_socket_t fd, short what, void *arg)
 		memset(&b->in[i], 0, sizeof(b->in[i]));
 		b->in[i].msg_hdr.msg_iov = &b->rio[i];
 		b->in[i].msg_hdr.msg_iovlen = 1;
+		b->in[i].msg_hdr.msg_control = b->rcm[i].buf;
+		b->in[i].msg_hdr.msg_controllen = sizeof(b->rcm[i].buf);
 	}
 	got = recvmmsg(fd, b->in, UB_BATCH, MSG_DONTWAIT, NULL);
 	if (got == -1 && (errno == EINTR || errno == EAGAIN))
@@ -330,6 +352,8 @@ usock_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	now = clock_monotonic_us();
+	if (got > 0)
+		usock_note_drops(s, &b->in[got - 1].msg_hdr);
 	for (i = 0; i < (unsigned)got; i++)
 		usock_echo(s, b->rio[i].iov_base, b->in[i].msg_len,
 		    (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
@@ -438,7 +462,7 @@ static int
 usock_open(struct usock *s, const struct target *target)
 {
 	struct ubench *b = s->b;
-	int pending, err;
+	int pending, err, on = 1;
 
 	if ((s->fd = target_connect(target_first(target), &pending)) == -1) {
 		err = errno;
@@ -448,6 +472,8 @@ usock_open(struct usock *s, const struct target *target)
 		b->res->connect_failed++;
 		return 0;
 	}
+	/* Count what our own receive buffer drops (best effort). */
+	setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
 	s->rev = event_new(b->loop.base, s->fd, EV_READ | EV_PERSIST,
 	    usock_readable, s);
 	s->wev = event_new(b->loop.base, s->fd, EV_WRITE | EV_PERSIST,
@@ -541,6 +567,7 @@ bench_udp_run(const struct client_conf *conf, const struct target *target,
     struct bench_result *res, char *why, size_t whylen)
 {
 	struct ubench *b;
+	size_t i;
 	int rc = -1;
 
 	if (bench_nofile(conf->connections, why, whylen) == -1)
@@ -557,6 +584,8 @@ bench_udp_run(const struct client_conf *conf, const struct target *target,
 	ub_start(b);
 	if (b->phase != UB_DONE)
 		event_base_dispatch(b->loop.base);
+	for (i = 0; i < b->n; i++)
+		res->client_dropped += b->socks[i].dropped;
 	rc = 0;
 out:
 	ub_free(b);

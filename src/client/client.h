@@ -22,7 +22,7 @@
 
 #define CLIENT_UNSET	UINT64_MAX	/* an option that was not given */
 #define CLIENT_SIZE_DEFAULT 64		/* --size when none is given */
-#define BENCH_UDP_SEQ	8		/* udp: bench: a sequence number first */
+#define BENCH_UDP_SEQ	8		/* udp: bench: sequence number bytes */
 #define BENCH_DGRAM_MAX	65507		/* the most a UDP datagram holds */
 #define CLIENT_CHECK_COUNT_MAX 1000000	/* --count of a health check */
 
@@ -38,7 +38,7 @@ struct client_conf {
 	uint64_t	 duration_ms;
 	int		 mode;		/* enum bench_mode */
 	uint64_t	 rate;		/* messages/s in all; 0: closed loop */
-	uint64_t	 window;	/* in flight per connection; 0: the mode's */
+	uint64_t	 window;	/* in flight a connection; 0: default */
 	int		 json;
 	uint64_t	 size;		/* CLIENT_UNSET: not given */
 	uint64_t	 count;		/* CLIENT_UNSET: not given */
@@ -101,6 +101,7 @@ struct bench_result {
 	uint64_t	 lost;		/* udp: sent, never echoed in time */
 	uint64_t	 late;		/* udp: echoed after being given up */
 	uint64_t	 duplicated;	/* udp: echoed twice */
+	uint64_t	 client_dropped; /* udp: by our receive buffers */
 	char		 first_mismatch[256];
 	struct histogram hist;		/* latency in us, one per round trip */
 	struct histogram connect_hist;	/* connect mode: connect latency */

@@ -145,10 +145,12 @@ report_bench_extra_text(const struct client_conf *conf,
 	}
 	if (res->udp)
 		printf("  loss          %llu lost (%.3f%% of sent), %llu late, "
-		    "%llu duplicated\n", (unsigned long long)res->lost,
-		    res->sent == 0 ? 0 : 100.0 * (double)res->lost /
-		    (double)res->sent, (unsigned long long)res->late,
-		    (unsigned long long)res->duplicated);
+		    "%llu duplicated; %llu dropped by this client\n",
+		    (unsigned long long)res->lost, res->sent == 0 ? 0 :
+		    100.0 * (double)res->lost / (double)res->sent,
+		    (unsigned long long)res->late,
+		    (unsigned long long)res->duplicated,
+		    (unsigned long long)res->client_dropped);
 }
 
 void
@@ -248,9 +250,10 @@ report_bench_extra_json(const struct client_conf *conf,
 	else
 		printf("null");
 	printf(",\"lost\":%llu,\"late\":%llu,\"duplicated\":%llu,"
-	    "\"loss_percent\":%.4f,", (unsigned long long)res->lost,
-	    (unsigned long long)res->late,
-	    (unsigned long long)res->duplicated, res->sent == 0 ? 0 :
+	    "\"client_dropped\":%llu,\"loss_percent\":%.4f,",
+	    (unsigned long long)res->lost, (unsigned long long)res->late,
+	    (unsigned long long)res->duplicated,
+	    (unsigned long long)res->client_dropped, res->sent == 0 ? 0 :
 	    100.0 * (double)res->lost / (double)res->sent);
 	if (conf->mode == BENCH_CONNECT && !res->udp) {
 		printf("\"connections_per_s\":%.3f,",

@@ -2,7 +2,8 @@
 several datagrams in flight, --count and an open loop at --rate: every
 datagram sent comes back, and the report adds up.  Against echod's own
 --udp-rate limit the losses are counted; a server that answers twice
-shows duplicates, one that stalls shows it in every datagram due meanwhile at
+shows duplicates, one that floods this client shows what its own
+buffers dropped, one that stalls shows it in every datagram due meanwhile at
 --rate (no coordinated omission), one that flips a byte is CRITICAL, one
 that never answers loses everything, a closed port is refused.  Bad sizes and
 combinations are UNKNOWN."""
@@ -40,6 +41,7 @@ def check_clean(r, socks, size=64):
     check_counts(r, socks, size)
     assert r["status"] == "OK" and r["round_trips"] > 0, r
     assert r["lost"] == r["late"] == r["duplicated"] == 0, r
+    assert r["client_dropped"] == 0, r
     assert r["messages_due"] == r["round_trips"], r
 
 
@@ -103,6 +105,15 @@ def test():
     # The last copy may come after the test has ended.
     assert r["round_trips"] == 50 and 49 <= r["duplicated"] <= 50, r
     twice.close()
+
+    # 300 copies of each 64 KB echo at once overflow this client's own
+    # receive buffer: the kernel's count of what it dropped is reported.
+    flood = UdpServer(lambda data: [data] * 300)
+    r = bench(OK, "-s", 65507, "-C", 3, "-t", 2, flood.addr)
+    check_counts(r, 1, 65507)
+    assert r["round_trips"] == 3 and r["client_dropped"] > 0, r
+    assert r["duplicated"] + r["client_dropped"] <= 3 * 299, r
+    flood.close()
 
     flip = UdpServer(lambda data: data[:20] + bytes([data[20] ^ 1]) +
                      data[21:])

@@ -147,8 +147,11 @@ class UdpServer:
             except OSError:
                 return
             out = self.reply(data)
-            for d in [out] if isinstance(out, bytes) else out or []:
-                self.sock.sendto(d, peer)
+            try:
+                for d in [out] if isinstance(out, bytes) else out or []:
+                    self.sock.sendto(d, peer)
+            except OSError:     # closed while answering
+                return
 
     def close(self):
         self.sock.close()
