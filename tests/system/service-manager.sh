@@ -93,7 +93,7 @@ cmp -s conf.edited "root$conf" &&
 # Outside /usr, the file is laid over its directory inside the namespace.
 case $conf in
 /usr/*) confmount=: ;;
-*) confmount="mount -t overlay overlay -o lowerdir=$work/root${conf%/*}:${conf%/*} ${conf%/*}" ;;
+*) confmount="mount -t overlay overlay -o lowerdir=$work/root${conf%/*}:${conf%/*},upperdir=$work/ov/etc,workdir=$work/ov/etc.work ${conf%/*}" ;;
 esac
 
 # The manager sees only these units: no host services, no generators.
@@ -118,6 +118,7 @@ printf '[Socket]\nListenDatagram=7\n' >nsunits/echod.socket.d/udp.conf
 printf '[Service]\nExecStart=\nExecStart=%s --log-level info\n' "$bin" \
     >nsunits/echod.service.d/log.conf
 
+mkdir -p ov/usr ov/usr.work ov/etc ov/etc.work
 cat >ns-init.sh <<EOF
 set -e
 mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
@@ -126,7 +127,8 @@ mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=755 tmpfs /var/lib/systemd/catalog
 # The installed tree, seen where make install meant it to be.
-mount -t overlay overlay -o lowerdir=$work/root/usr:/usr /usr
+# Writable (into $work/ov only): the reload test installs a new binary.
+mount -t overlay overlay -o lowerdir=$work/root/usr:/usr,upperdir=$work/ov/usr,workdir=$work/ov/usr.work /usr
 $confmount
 mkdir -p /run/systemd/journald.conf.d
 printf '[Journal]\nStorage=volatile\nReadKMsg=no\nRateLimitBurst=0\n' \
@@ -236,6 +238,75 @@ if [ "$(show ActiveState)" = active ] && [ "$(show MainPID)" = "$pid" ] &&
 else
 	ko "after SIGHUP: $(show ActiveState), MainPID $(show MainPID) (was $pid)"
 fi
+
+echo "== systemctl reload under load"
+# A rebuilt binary with another version string, for one of the reloads.
+make -C "$build" tests/reload/echod-next >>"$work/build.log" 2>&1 ||
+	die "make tests/reload/echod-next"
+next=$("$build/tests/reload/echod-next" --version | awk '{print $2}')
+timeout 600 $IN python3 "$src/tests/system/sm_client.py" reload \
+    "$work/reload.ready" "$work/reload.stop" >reload.out 2>&1 &
+rpid=$!
+for _ in $(seq 600); do [ -e reload.ready ] && break; sleep 0.1; done
+[ -e reload.ready ] || ko "the reload clients did not get going: $(cat reload.out)"
+pid0=$(show MainPID)
+v0=$($IN "/proc/$pid0/exe" --version)
+reloaded() {
+	$IN journalctl --sync
+	$IN journalctl -u echod.service -o cat --no-pager _PID="$pid0" |
+	    grep -c "reloaded: echod $1"
+}
+nr0=$(reloaded '.* serves on, clients paused')
+reloads=0
+for i in 1 2 3 4 5; do
+	if [ "$i" = 4 ]; then
+		$IN sh -c "cp '$build/tests/reload/echod-next' '$bin.new' &&
+		    mv -f '$bin.new' '$bin'" || ko "cannot install echod $next"
+	fi
+	if $IN timeout 120 systemctl reload echod.service; then
+		reloads=$((reloads + 1))
+	else
+		ko "systemctl reload $i failed: $(show StatusText)"
+	fi
+done
+pid1=$(show MainPID)
+v1=$($IN "/proc/$pid1/exe" --version)
+echo "MainPID $pid0 -> $pid1, $v0 -> $v1, $reloads reloads"
+[ "$reloads" = 5 ] && [ "$pid0" = "$pid1" ] && [ "$v1" = "echod $next" ] &&
+    [ "$v0" != "$v1" ] &&
+	ok "5 reloads under load, MainPID $pid1 kept, version $v0 -> $v1" ||
+	ko "reloads: $reloads, MainPID $pid0 -> $pid1, $v0 -> $v1"
+$IN sh -c "printf 'hihg-watermark = 1\n' >>'$conf'"
+# ExecReload's own echod reads the file first: the reload fails there.
+if $IN timeout 120 systemctl reload echod.service; then
+	ko "systemctl reload succeeded with a broken $conf"
+else
+	ok "a broken $conf fails systemctl reload"
+fi
+$IN sh -c "sed -i '\$d' '$conf'"
+[ "$(show MainPID)" = "$pid1" ] && [ "$(show ActiveState)" = active ] ||
+	ko "echod did not serve on after the failed reload"
+: >reload.stop
+wait "$rpid"; rrc=$?
+echo "reload clients: $(tail -1 reload.out)"
+if [ "$rrc" -eq 0 ] && tail -1 reload.out | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+sys.exit(0 if c["idle"] == 1000 and c["transfer_in_flight"] and
+         c["transfer_bytes"] == 64 << 20 and c["checks"] > 0 else 1)'; then
+	ok "every byte came back, no connection closed, no check refused"
+else
+	ko "the clients saw a loss (rc $rrc): $(tail -5 reload.out)"
+fi
+nr=$(($(reloaded '.* serves on, clients paused') - nr0))
+nn=$(reloaded "$next serves on")
+nf=$($IN journalctl -u echod.service -o cat --no-pager | grep -c 'hihg-watermark')
+$IN journalctl -u echod.service -o cat --no-pager _PID="$pid1" |
+    grep -E 'reloaded:|reload failed:' | sed 's/^/journal: /'
+[ "$nr" = 5 ] && [ "$nn" = 2 ] && [ "$nf" -ge 1 ] &&
+	ok "the journal shows 5 reloads (2 into $next) and the failed one" ||
+	ko "journal: $nr reloads, $nn into $next, $nf failed"
+show StatusText
 
 echo "== systemctl stop during a transfer"
 client stream "$work/stream.ready" >stream.out 2>&1 &

@@ -9,6 +9,11 @@
   sm_client.py loop MARK STOP      connects in a loop (at most 3000 times,
                                    60 s) until STOP exists; touches MARK after
                                    20 echoes; prints counts as JSON
+  sm_client.py reload READY STOP    1000 idle connections, a 64 MiB
+                                   transfer, a client that does not read
+                                   and a health-check loop; touches READY,
+                                   and once STOP exists checks every byte
+                                   and connection; prints counts as JSON
 Exit status 0 when every echo seen was a prefix of what was sent.
 """
 import json
@@ -118,6 +123,46 @@ def loop(mark, stop):
     print(json.dumps(counts))
 
 
+def reload_load(ready, stop):
+    import resource
+    from reloadtest import HealthLoop, Trickle
+    from streams import Stream, assert_same, pattern
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    addr = ("127.0.0.1", PORT)
+    idle = [socket.create_connection(addr, timeout=30) for _ in range(1000)]
+    stalled = socket.create_connection(addr, timeout=30)
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+    st = Stream(stalled, pattern(32 << 20, b"sm-stalled"), timeout=300)
+    held = st.start_sending().wait_stalled()
+    transfer = Trickle(socket.create_connection(addr, timeout=30),
+                       pattern(64 << 20, b"sm-transfer"), pause=0.02)
+    health = HealthLoop(addr)
+    health.start()
+    open(ready, "w").close()
+    deadline = time.monotonic() + 300
+    while not os.path.exists(stop) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    in_flight = transfer.in_flight()
+    checks = health.finish()
+    for i, c in enumerate(idle):
+        c.sendall(b"idle %d" % i)
+        assert recv_all(c, len(b"idle %d" % i)) == b"idle %d" % i, i
+    st.stop_sending()
+    stalled.shutdown(socket.SHUT_WR)
+    st.start_reading().join()
+    assert st.eof and st.sent >= held
+    assert_same(st.received, st.data[:st.sent], "stalled client")
+    transfer.finish(timeout=300)
+    for c in idle:
+        c.close()
+    print(json.dumps({"idle": len(idle), "checks": checks,
+                      "stalled_bytes": st.sent, "transfer_in_flight":
+                      in_flight, "transfer_bytes": len(transfer.got)}))
+
+
 if __name__ == "__main__":
-    {"first": first, "stream": stream, "loop": loop}[sys.argv[1]](
+    {"first": first, "stream": stream, "loop": loop,
+     "reload": reload_load}[sys.argv[1]](
         *sys.argv[2:])

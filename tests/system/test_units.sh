@@ -17,9 +17,12 @@ unit=systemd/echod.service
 [ -f "$unit" ] || fail "$unit was not generated"
 grep -q '@[a-z]*@' "$unit" && fail "$unit: unsubstituted @...@"
 grep -q '^ExecStart=/.*/echod$' "$unit" || fail "$unit: ExecStart is not an absolute path"
+grep -q '^ExecReload=/.*/echod --reload \$MAINPID$' "$unit" ||
+	fail "$unit: ExecReload is not a synchronous echod --reload \$MAINPID"
 
 # verify checks that ExecStart= is executable: point it at this build.
-sed "s|^ExecStart=.*|ExecStart=$ECHOD|" "$unit" >"$tmp/echod.service"
+sed -e "s|^ExecStart=.*|ExecStart=$ECHOD|" \
+    -e "s|^ExecReload=[^ ]*|ExecReload=$ECHOD|" "$unit" >"$tmp/echod.service"
 cp "$srcdir/systemd/echod.socket" "$tmp/"
 mkdir -p "$tmp/man/man8" "$tmp/man/man5" "$tmp/echod.socket.d"
 cp man/echod.8 "$tmp/man/man8/"
