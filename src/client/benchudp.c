@@ -29,6 +29,7 @@
 #define UB_SWEEP_US	10000		/* how often losses are looked for */
 #define UB_TICK_MIN_US	50		/* open loop: shortest sleep */
 #define UB_OFFSET_STEP	7919		/* sockets apart in the pattern */
+#define UB_SENDS	16		/* send batches remembered a socket */
 
 enum ub_phase { UB_LOAD, UB_DRAIN, UB_DONE };
 
@@ -45,6 +46,10 @@ struct usock {
 	uint64_t	 base;		/* oldest not yet echoed or lost */
 	uint64_t	*release;	/* closed loop: release times */
 	uint32_t	 dropped;	/* by its receive buffer */
+	struct {
+		uint64_t seq, us;	/* a batch's first datagram, when sent */
+	}		 sends[UB_SENDS];
+	unsigned	 nsends;
 	uint8_t		 echoed[UB_TRACK / 8];	/* of the last UB_TRACK */
 };
 
@@ -130,6 +135,22 @@ usock_due(const struct usock *s, uint64_t seq)
 	if (b->conf->rate == 0)
 		return s->release[seq % b->window];
 	return bench_turn_due(b->t0, b->conf->rate, s->slot, b->nslots, seq);
+}
+
+/*
+ * When datagram seq of s went out: that of the latest batch that began at
+ * or before it, or (if it is older than all remembered) the oldest, which
+ * is later than the truth and so never declares a loss too early.
+ */
+static uint64_t
+usock_sent_at(const struct usock *s, uint64_t seq)
+{
+	unsigned k, n = s->nsends < UB_SENDS ? s->nsends : UB_SENDS;
+	unsigned at = (s->nsends - 1) % UB_SENDS;
+
+	for (k = 0; k + 1 < n && s->sends[at].seq > seq; k++)
+		at = (at + UB_SENDS - 1) % UB_SENDS;
+	return s->sends[at].us;
 }
 
 /* The oldest tracked datagram is over: echoed, or (if not) lost. */
@@ -231,6 +252,8 @@ usock_send(struct usock *s)
 			usock_fail(s, errno);
 			return -1;
 		}
+		s->sends[s->nsends % UB_SENDS].seq = s->sent;
+		s->sends[s->nsends++ % UB_SENDS].us = clock_monotonic_us();
 		s->sent += (uint64_t)rc;
 		b->res->sent += (uint64_t)rc;
 		b->res->bytes_sent += (uint64_t)rc * b->size;
@@ -239,15 +262,24 @@ usock_send(struct usock *s)
 	return 0;
 }
 
-/* Gives up on what is overdue; in a closed loop, refills the window. */
+/*
+ * Moves base past what is over: echoed, or unanswered loss_us after it
+ * was due and sent (a client behind its schedule loses nothing by it).
+ */
 static void
 usock_sweep(struct usock *s, uint64_t now)
 {
 	struct ubench *b = s->b;
+	uint64_t due, sent;
 
-	while (s->base < s->sent && (ub_bit(s, s->base) ||
-	    usock_due(s, s->base) + b->loss_us <= now))
+	while (s->base < s->sent) {
+		due = usock_due(s, s->base);
+		sent = usock_sent_at(s, s->base);
+		if (!ub_bit(s, s->base) &&
+		    (due > sent ? due : sent) + b->loss_us > now)
+			break;
 		usock_resolve_base(s);
+	}
 }
 
 /* What is wrong with a datagram that came back, or NULL. */

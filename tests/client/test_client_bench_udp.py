@@ -1,6 +1,7 @@
 """--bench over udp: against a real echod, closed loops of one and of
 several datagrams in flight, --count and an open loop at --rate: every
-datagram sent comes back, and the report adds up.  Against echod's own
+datagram sent comes back, and the report adds up, even from a client that
+fell behind its schedule.  Against echod's own
 --udp-rate limit the losses are counted; a server that answers twice
 shows duplicates, one that floods this client shows what its own
 buffers dropped, one that stalls shows it in every datagram due meanwhile at
@@ -8,10 +9,14 @@ buffers dropped, one that stalls shows it in every datagram due meanwhile at
 that never answers loses everything, a closed port is refused.  Bad sizes and
 combinations are UNKNOWN."""
 import json
+import os
+import signal
+import subprocess
 import threading
+import time
 
-from clienttest import (CRITICAL, OK, UNKNOWN, Echod, UdpServer, expect,
-                        free_port, run)
+from clienttest import (CLIENT, CRITICAL, OK, UNKNOWN, Echod, UdpServer,
+                        expect, free_port, run)
 
 
 def bench(status, *args):
@@ -80,6 +85,20 @@ def test():
         assert r["rate"] == rate and r["window"] is None, r
         assert 0.9 * rate * secs <= r["messages_due"] <= (
             rate * r["elapsed_s"] + 4), r
+
+        # A client stopped for 1.5 s falls behind its schedule, then sends
+        # what fell due at once: nothing is lost for being sent late, and
+        # the wait shows in the latency from when each was due.
+        p = subprocess.Popen([CLIENT, "--bench", "--json", "-r", "100",
+                              "-d", "3", addr], stdout=subprocess.PIPE)
+        time.sleep(0.5)
+        os.kill(p.pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(p.pid, signal.SIGCONT)
+        r = json.loads(p.communicate(timeout=60)[0])
+        assert p.returncode == OK, r
+        check_clean(r, 1)
+        assert r["latency_us"]["max"] >= 1400000, r
 
         out, _ = expect(OK, "--bench", "-n", 2, "-d", 0.5, addr)
         for word in ("udp load test of " + addr, "2 sockets", "window 1",
