@@ -6,7 +6,7 @@
  * from its oldest unanswered one.  Open loop (--rate): each datagram is
  * due at its turn in a fixed schedule and its latency counts from then.
  * A datagram not back within UB_LOSS_US (or --timeout, if shorter) of its
- * release is lost; one that comes back after that is late.
+ * turn and of its sending is lost; one that comes back after that is late.
  */
 #include "config.h"
 
@@ -47,7 +47,7 @@ struct usock {
 	uint64_t	*release;	/* closed loop: release times */
 	uint32_t	 dropped;	/* by its receive buffer */
 	struct {
-		uint64_t seq, us;	/* a batch's first datagram, when sent */
+		uint64_t seq, us;	/* a batch's first, its time */
 	}		 sends[UB_SENDS];
 	unsigned	 nsends;
 	uint8_t		 echoed[UB_TRACK / 8];	/* of the last UB_TRACK */
