@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -20,6 +21,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "reload.h"
 #include "server.h"
 
 /* Scrapes served at once; the next wait in the listen queue. */
@@ -285,6 +287,9 @@ static void
 metrics_process(struct evbuffer *b, const struct metrics *m,
     const struct server_counters *c)
 {
+	static const char *const none[] = { "" };
+	const uint64_t reloads = reload_count();
+
 	metrics_family(b, "echod_listeners", "gauge",
 	    "Listening sockets, by protocol.");
 	metrics_value(b, "echod_listeners", metrics_by_proto[0],
@@ -293,6 +298,9 @@ metrics_process(struct evbuffer *b, const struct metrics *m,
 	    c->listeners_unix);
 	metrics_value(b, "echod_listeners", metrics_by_proto[2],
 	    c->listeners_udp);
+	metrics_counter(b, "echod_reloads_total",
+	    "Reloads (SIGHUP) this process has been through.", none, &reloads,
+	    1);
 	metrics_family(b, "echod_build_info", "gauge",
 	    "Always 1; the version is in the label.");
 	evbuffer_add_printf(b, "echod_build_info{version=\"%s\"} 1\n",
@@ -482,18 +490,75 @@ metrics_open_spec(struct metrics *m, const struct addr_spec *spec)
 	return rc;
 }
 
+/* Seconds since boot when the kernel says: /proc/stat's btime line. */
+static long long
+metrics_boot_time(void)
+{
+	char line[256], *end;
+	long long btime = -1;
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (f == NULL)
+		return -1;
+	while (btime == -1 && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "btime ", 6) != 0)
+			continue;
+		btime = strtoll(line + 6, &end, 10);
+		if (end == line + 6)
+			btime = -1;
+	}
+	(void)fclose(f);
+	return btime;
+}
+
+/*
+ * When the process started, as the kernel counts it (field 22 of
+ * /proc/self/stat, after the command name in parentheses): a reload
+ * re-executes echod in the same process, and the time stays.  Now, if the
+ * kernel cannot say.
+ */
+static double
+metrics_start_time(void)
+{
+	char buf[1024], *p, *end;
+	unsigned long long ticks;
+	long long btime = metrics_boot_time();
+	long hz = sysconf(_SC_CLK_TCK);
+	struct timeval now;
+	size_t n = 0;
+	FILE *f;
+	int i;
+
+	if (btime > 0 && hz > 0 && (f = fopen("/proc/self/stat", "re")) != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		(void)fclose(f);
+	}
+	buf[n] = '\0';
+	if (n > 0 && (p = strrchr(buf, ')')) != NULL) {
+		/* Fields 3 to 21 come first. */
+		for (i = 0; i < 20 && p != NULL; i++)
+			p = strchr(p + 1, ' ');
+		if (p != NULL) {
+			ticks = strtoull(p + 1, &end, 10);
+			if (end != p + 1)
+				return (double)btime + (double)ticks /
+				    (double)hz;
+		}
+	}
+	gettimeofday(&now, NULL);
+	return (double)now.tv_sec + (double)now.tv_usec / 1e6;
+}
+
 static struct metrics *
 metrics_new(struct event_base *base, const struct server *srv)
 {
 	struct metrics *m;
-	struct timeval now;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
 	m->base = base;
 	m->srv = srv;
-	gettimeofday(&now, NULL);
-	m->start_time = (double)now.tv_sec + (double)now.tv_usec / 1e6;
+	m->start_time = metrics_start_time();
 	m->sweep = evtimer_new(base, metrics_sweep, m);
 	if (m->sweep == NULL || (m->http = evhttp_new(base)) == NULL) {
 		if (m->sweep != NULL)

@@ -943,6 +943,12 @@ reload_failed(const char *why)
 	reloadctl_answer(0, "%s", why);
 }
 
+uint64_t
+reload_count(void)
+{
+	return rl.reloads;
+}
+
 const char *
 reload_failure(void)
 {

@@ -24,6 +24,8 @@
 #ifndef ECHOD_RELOAD_H
 #define ECHOD_RELOAD_H
 
+#include <stdint.h>
+
 struct server;
 
 /*
@@ -42,6 +44,8 @@ int	reload_inherited(void);
 int	reload_give_back(int rc, const char *why);
 /* Serves what was handed over; returns 0 or an exit status. */
 int	reload_adopt(struct server *srv);
+/* Reloads this process has been through, carried across them (metrics). */
+uint64_t reload_count(void);
 /* Why the last reload failed (for STATUS=), or NULL. */
 const char *reload_failure(void);
 /* SIGHUP: returns only if this image serves on (logged, STATUS= says why). */
