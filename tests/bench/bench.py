@@ -171,11 +171,15 @@ def median(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def per_round(results, a, b, case, key):
+    """The ratios a/b, one per round (both ran in it, on the same load)."""
+    return [ra[key] / rb[key] for ra, rb in zip(results[a][case],
+                                               results[b][case]) if rb[key]]
+
+
 def ratio(results, a, b, case, key):
     """Median of the per-round ratios a/b."""
-    xs = [ra[key] / rb[key] for ra, rb in zip(results[a][case],
-                                             results[b][case]) if rb[key]]
-    return median(xs)
+    return median(per_round(results, a, b, case, key))
 
 
 def report(args, results, srv_cpu, load_cpu):
@@ -213,10 +217,14 @@ def report(args, results, srv_cpu, load_cpu):
             row.append("%.2f" % ratio(results, a, b, IDLE_CASE, key))
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
-    lines.append("Latency p50 / p99 (us) and server CPU per round trip (us):")
+    lines.append("Latency p50 / p99 (us) and server CPU per round trip (us);")
+    lines.append("cpu echod/epoll: the median of the per-round ratios, and "
+                 "their range:")
     lines.append("")
-    lines.append("| case | " + " | ".join(names) + " |")
-    lines.append("|" + "---|" * (1 + len(names)))
+    cpu_ratio = "epoll" in names and "echod" in names
+    lines.append("| case | " + " | ".join(names) +
+                 (" | cpu echod/epoll |" if cpu_ratio else " |"))
+    lines.append("|" + "---|" * (1 + len(names) + cpu_ratio))
     for case, _, key in CASES:
         row = [case]
         for n in names:
@@ -225,6 +233,11 @@ def report(args, results, srv_cpu, load_cpu):
                 median([r["latency_us"]["p50"] for r in rs]),
                 median([r["latency_us"]["p99"] for r in rs]),
                 median([r["server_cpu_us_per_rt"] for r in rs])))
+        if cpu_ratio:
+            xs = per_round(results, "echod", "epoll", case,
+                           "server_cpu_us_per_rt")
+            row.append("%.2f (%.2f-%.2f)" % (median(xs), min(xs), max(xs))
+                       if xs else "-")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
