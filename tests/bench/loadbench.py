@@ -125,9 +125,12 @@ def report(args, results, srv_cpu, load_cpu):
             row[-1] += " (connect %s ; %s)" % (
                 lat(ra, "connect_latency_us"), lat(rb, "connect_latency_us"))
         if ra[0]["mode"] == "udp":
-            row[0] += ", loss %.2f%% / %.2f%%" % (
+            # What the client's own buffers dropped is not the server's.
+            row[0] += ", loss %.2f%% / %.2f%% (client drops %d / %d)" % (
                 median([r["loss_percent"] for r in ra]),
-                median([r["loss_percent"] for r in rb]))
+                median([r["loss_percent"] for r in rb]),
+                median([r["client_dropped"] for r in ra]),
+                median([r["client_dropped"] for r in rb]))
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
