@@ -480,12 +480,13 @@ static void
 conn_expire(struct conn *c, const char *reason)
 {
 	int fd = bufferevent_getfd(c->bev), i;
+	char *sink = evmem_block_get(CONN_READ_MAX);
 
-	for (i = 0; i < 64 && recv(fd, NULL, 1 << 20, MSG_TRUNC |
-	    MSG_DONTWAIT) > 0; i++)
+	/* At most 4 MiB: a client that sends more is not idle. */
+	for (i = 0; sink != NULL && i < 64 &&
+	    read(fd, sink, CONN_READ_MAX) > 0; i++)
 		;
-	for (; i < 64 && conn_discard(fd) > 0; i++)
-		;
+	evmem_block_put(sink, CONN_READ_MAX);
 	conn_close(c, reason);
 }
 

@@ -120,6 +120,8 @@ evmem_block_put(void *p, size_t size)
 {
 	int c = __builtin_ctzll(size) - EVMEM_MIN_SHIFT;
 
+	if (p == NULL)
+		return;
 	if (evmem_on && cache.n[c] < EVMEM_PER_CLASS &&
 	    cache.bytes + size <= EVMEM_CACHE_MAX) {
 		cache.blocks[c][cache.n[c]++] = p;
