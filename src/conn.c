@@ -89,7 +89,8 @@ conn_set_peer(struct conn *c, const struct worker_conn *wc)
 		return;
 	}
 	/* An echo is a reply: Nagle would hold it for the last ACK. */
-	setsockopt(wc->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (!wc->handed)	/* set already, by the image that accepted it */
+		setsockopt(wc->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 static void conn_restore(struct conn *, const struct handoff_conn *);
@@ -709,8 +710,9 @@ conn_restore(struct conn *c, const struct handoff_conn *rec)
 	c->start_us = rec->start_us;
 	c->window_us = rec->window_us;
 	c->window_bytes = rec->window_bytes;
-	if (evbuffer_add(bufferevent_get_output(c->bev), rec->pending,
-	    rec->pending_len) == -1) {
+	/* Even empty, an add would arm the write event: for nothing. */
+	if (rec->pending_len > 0 && evbuffer_add(bufferevent_get_output(c->bev),
+	    rec->pending, rec->pending_len) == -1) {
 		conn_error(c, ENOMEM);
 		return;
 	}

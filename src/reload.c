@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -88,6 +91,10 @@ struct reload_job {
 	uint32_t		*nconns;	/* one per worker */
 	const struct handoff	*h;		/* adopting */
 	struct listener		**lmap;		/* record index -> listener */
+	int			 cloexec_done;	/* by one close_range() */
+	int			 go;		/* checked: 1 adopt, -1 give back */
+	unsigned		 adopting;	/* workers not done adopting */
+	char			 bad[256];	/* why a check failed */
 };
 
 static int
@@ -135,6 +142,7 @@ void
 reload_init(int argc, char **argv)
 {
 	const char *back;
+
 
 	if (argc < 1 || argv[0] == NULL)
 		return;
@@ -214,12 +222,28 @@ reload_give_back(int rc, const char *why)
 	return rc;
 }
 
-/* Every descriptor is the kind of socket its record says. */
+/*
+ * A connected stream socket of that family.  For TCP one TCP_INFO says
+ * it all (a TCP socket, not listening): one system call a connection,
+ * since the check runs while every client waits.
+ */
 static int
-reload_check_fds(const struct handoff *h, char *why, size_t len)
+reload_is_conn(int fd, uint8_t family)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (family == AF_UNIX)
+		return sd_is_socket(fd, AF_UNIX, SOCK_STREAM, 0) > 0;
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	    ti.tcpi_state != TCP_LISTEN && ti.tcpi_state != TCP_CLOSE;
+}
+
+/* Every listener is the kind of socket its record says. */
+static int
+reload_check_listeners(const struct handoff *h, char *why, size_t len)
 {
 	const struct handoff_listener *l;
-	const struct handoff_conn *c;
 	uint32_t i;
 	int ok;
 
@@ -233,15 +257,6 @@ reload_check_fds(const struct handoff *h, char *why, size_t len)
 			    "a %s socket", l->name, l->fd,
 			    l->kind == HANDOFF_STREAM ? "listening stream" :
 			    "UDP");
-			return -1;
-		}
-	}
-	for (i = 0; i < h->nconns; i++) {
-		c = &h->conns[i];
-		if (sd_is_socket(c->fd, c->lb_family, SOCK_STREAM, 0) <= 0) {
-			snprintf(why, len, "connection %llu: descriptor %d is "
-			    "not a connected stream socket of its family",
-			    (unsigned long long)c->id, c->fd);
 			return -1;
 		}
 	}
@@ -268,7 +283,7 @@ reload_load(char *why, size_t len)
 	}
 	if (handoff_decode(rl.map, rl.maplen, &rl.h, why, len) == -1)
 		return -1;
-	return reload_check_fds(&rl.h, why, len);
+	return reload_check_listeners(&rl.h, why, len);
 }
 
 static void
@@ -351,25 +366,85 @@ reload_adopt_share(struct worker *w, struct reload_job *job, uint32_t first)
 		memset(&wc, 0, sizeof(wc));
 		wc.fd = rec->fd;
 		wc.id = rec->id;
+		wc.handed = 1;
 		wc.listener = job->lmap[rec->listener];
 		reload_sockaddr(rec->peer_family, rec->peer_addr,
 		    rec->peer_port, &wc.sa);
 		reload_sockaddr(rec->lb_family, rec->lb_addr, rec->lb_port,
 		    &lb);
-		(void)reload_inheritable(rec->fd, 0);
-		admit_adopt(server_admit(srv), (struct sockaddr *)&wc.sa, &wc.source);
+		if (!job->cloexec_done)
+			(void)reload_inheritable(rec->fd, 0);
+		admit_adopt(server_admit(srv), (struct sockaddr *)&wc.sa,
+		    &wc.source);
 		conn_adopt(w, &wc, rec->flags & HANDOFF_VIA_PROXY ? &lb : NULL,
 		    rec);
 	}
 }
 
+/* Checks the connections first, first + stride, ...; job->bad says why not. */
+static void
+reload_check_share(struct reload_job *job, uint32_t first, uint32_t stride)
+{
+	const struct handoff_conn *c;
+	uint32_t i;
+
+	for (i = first; i < job->h->nconns; i += stride) {
+		c = &job->h->conns[i];
+		if (reload_is_conn(c->fd, c->lb_family))
+			continue;
+		pthread_mutex_lock(&job->mu);
+		if (job->bad[0] == '\0')
+			snprintf(job->bad, sizeof(job->bad), "connection %llu: "
+			    "descriptor %d is not a connected stream socket of "
+			    "its family", (unsigned long long)c->id, c->fd);
+		pthread_mutex_unlock(&job->mu);
+		return;
+	}
+}
+
+/*
+ * On each worker's own thread: check its share of the connections, wait
+ * for the main thread's verdict on all of them, then adopt its share.
+ */
 static void
 reload_adopt_worker(struct worker *w, void *arg)
 {
 	struct reload_job *job = arg;
+	int go;
 
-	reload_adopt_share(w, job, w->index);
-	reload_job_done(job);
+	reload_check_share(job, w->index, server_workers(job->srv)->n);
+	pthread_mutex_lock(&job->mu);
+	job->waiting--;
+	pthread_cond_broadcast(&job->cv);
+	while (job->go == 0)
+		pthread_cond_wait(&job->cv, &job->mu);
+	go = job->go;
+	pthread_mutex_unlock(&job->mu);
+	if (go > 0)
+		reload_adopt_share(w, job, w->index);
+	pthread_mutex_lock(&job->mu);
+	job->adopting--;
+	pthread_cond_broadcast(&job->cv);
+	pthread_mutex_unlock(&job->mu);
+}
+
+/* Main thread: tells every worker the verdict, and waits till they are done. */
+static void
+reload_adopt_verdict(struct reload_job *job, int go)
+{
+	pthread_mutex_lock(&job->mu);
+	job->go = go;
+	pthread_cond_broadcast(&job->cv);
+	pthread_mutex_unlock(&job->mu);
+}
+
+static void
+reload_adopt_wait(struct reload_job *job)
+{
+	pthread_mutex_lock(&job->mu);
+	while (job->adopting > 0)
+		pthread_cond_wait(&job->cv, &job->mu);
+	pthread_mutex_unlock(&job->mu);
 }
 
 static int
@@ -483,26 +558,47 @@ reload_adopt(struct server *srv)
 	struct reload_job job;
 	char why[512];
 	uint64_t bytes = 0;
-	unsigned i;
+	unsigned i, n;
 
 	if (reload_load(why, sizeof(why)) == -1)
 		return reload_give_back(EX_SOFTWARE, why);
-	reload_job_init(&job, srv, server_workers(srv)->n - 1);
+	n = server_workers(srv)->n;
+	reload_job_init(&job, srv, n - 1);
 	job.h = &rl.h;
+	job.adopting = n - 1;
+	/* Every worker checks its share in parallel: all-or-nothing. */
+	for (i = 1; i < n; i++)
+		if (worker_call(&server_workers(srv)->v[i], reload_adopt_worker,
+		    &job) == -1) {
+			snprintf(job.bad, sizeof(job.bad), "worker %u cannot "
+			    "be reached: out of memory", i);
+			job.waiting--;
+			job.adopting--;
+		}
+	reload_check_share(&job, 0, n);
+	reload_job_wait(&job);
+	if (job.bad[0] != '\0') {
+		reload_adopt_verdict(&job, -1);
+		reload_adopt_wait(&job);
+		snprintf(why, sizeof(why), "%s", job.bad);
+		reload_job_free(&job);
+		return reload_give_back(EX_SOFTWARE, why);
+	}
+	/*
+	 * Past the last give-back: nothing of echod's is for a child to
+	 * inherit any more, and one call says so for every descriptor.
+	 */
+	job.cloexec_done = close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0;
 	if (reload_adopt_listeners(srv, &job) == -1) {
 		log_err("cannot adopt the listeners handed over: out of memory");
+		reload_adopt_verdict(&job, -1);
+		reload_adopt_wait(&job);
 		reload_job_free(&job);
 		return EX_SOFTWARE;
 	}
-	for (i = 1; i < server_workers(srv)->n; i++)
-		if (worker_call(&server_workers(srv)->v[i], reload_adopt_worker,
-		    &job) == -1) {
-			/* Not on a fresh pipe; if so, worker 0 takes its share. */
-			reload_adopt_share(&server_workers(srv)->v[0], &job, i);
-			reload_job_done(&job);
-		}
+	reload_adopt_verdict(&job, 1);
 	reload_adopt_share(&server_workers(srv)->v[0], &job, 0);
-	reload_job_wait(&job);
+	reload_adopt_wait(&job);
 	reload_counters_restore(srv, rl.h.counters);
 	for (i = 0; i < rl.h.nconns; i++)
 		bytes += rl.h.conns[i].pending_len;
@@ -657,6 +753,19 @@ reload_listener_index(const struct reload_job *job, const struct listener *l)
 }
 
 /*
+ * Each worker makes its own connections inheritable for the execve, in
+ * parallel (nothing else is executed meanwhile), and undoes it on resume.
+ */
+static void
+reload_conns_inheritable(struct worker *w, int on)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &w->conns, entry)
+		(void)reload_inheritable(bufferevent_getfd(c->bev), on);
+}
+
+/*
  * On w's thread: saves its connections, then holds the thread still (its
  * connections untouched) until the exec replaces it, or fails and resumes.
  */
@@ -677,6 +786,7 @@ reload_save_worker(struct worker *w, void *arg)
 		}
 		job->nconns[w->index]++;
 	}
+	reload_conns_inheritable(w, 1);
 	if (w->index == 0)
 		return;		/* the main thread itself */
 	reload_job_done(job);
@@ -686,6 +796,7 @@ reload_save_worker(struct worker *w, void *arg)
 	job->waiting--;
 	pthread_cond_broadcast(&job->cv);
 	pthread_mutex_unlock(&job->mu);
+	reload_conns_inheritable(w, 0);
 }
 
 /* After a failed exec: every worker goes back to its loop. */
@@ -809,7 +920,10 @@ reload_job_listeners(struct server *srv, struct reload_job *job)
 	return 0;
 }
 
-/* Each descriptor the checked hand-off names, and the memfd, inherited. */
+/*
+ * The listeners the checked hand-off names, the memfd and this image's
+ * descriptor, inherited (the workers did their connections).
+ */
 static int
 reload_handed(const struct handoff *h, int memfd, int on)
 {
@@ -820,8 +934,6 @@ reload_handed(const struct handoff *h, int memfd, int on)
 	rc |= reload_inheritable(rl.exe_fd, on);
 	for (i = 0; i < h->nlisteners; i++)
 		rc |= reload_inheritable(h->listeners[i].fd, on);
-	for (i = 0; i < h->nconns; i++)
-		rc |= reload_inheritable(h->conns[i].fd, on);
 	return rc;
 }
 
@@ -930,6 +1042,7 @@ reload_exec(struct server *srv, char *why, size_t len, unsigned *midheader)
 	else
 		reload_exec_handoff(&job, paused_us, why, len);
 	*midheader = job.midheader;
+	reload_conns_inheritable(&server_workers(srv)->v[0], 0);
 	reload_resume(&job, held);
 	reload_job_free(&job);
 }

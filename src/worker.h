@@ -91,6 +91,7 @@ struct worker_conn {
 	struct listener		*listener;
 	struct persource_entry	*source;
 	struct sockaddr_storage	 sa;
+	int			 handed;	/* by a reload: set up already */
 };
 
 /* Creates worker 0 on the main loop and n - 1 threads with their own. */
