@@ -18,7 +18,7 @@ void	evmem_flush(void);
  * the size is known, so nothing is looked up.
  */
 void	*evmem_block_get(size_t size);
-/* Gives back a block of evmem_block_get's (or NULL), on its thread. */
+/* Gives back a block of evmem_block_get's (or NULL) to this thread. */
 void	 evmem_block_put(void *p, size_t size);
 
 #endif
