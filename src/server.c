@@ -203,13 +203,17 @@ server_shutdown(struct server *srv, int signo)
 	log_at(LOG_NOTICE, fields_stopping,
 	    "%s: shutting down, %llu connections draining",
 	    strsignal(signo), (unsigned long long)admit_open(srv->admit));
+	/*
+	 * Stopping first, so that the STATUS= sent with STOPPING=1 already
+	 * says "draining"; with nothing open, this leaves the loop once this
+	 * callback returns.
+	 */
+	admit_stop(srv->admit);
 	notify_stopping(ms * 1000);
 	listener_close_all(srv);
 	udp_close_all(srv);
 	worker_drain_all(srv);
 	evtimer_add(srv->drain_deadline, &tv);
-	/* With nothing open, this leaves the loop at once. */
-	admit_stop(srv->admit);
 }
 
 static void
