@@ -79,14 +79,22 @@ put(struct handoff_buf *b, uint64_t v, size_t n)
 }
 
 static void
+put_bytes(struct handoff_buf *b, const void *src, size_t n)
+{
+	uint8_t *p = handoff_grow(b, n);
+
+	if (p != NULL && n > 0)
+		memcpy(p, src, n);
+}
+
+/* A string as its length and its bytes, without the NUL. */
+static void
 put_str(struct handoff_buf *b, const char *s)
 {
 	size_t n = strlen(s);
-	uint8_t *p;
 
 	put(b, n, 2);
-	if ((p = handoff_grow(b, n)) != NULL)
-		memcpy(p, s, n);
+	put_bytes(b, s, n);
 }
 
 void
@@ -117,8 +125,6 @@ handoff_put_listener(struct handoff_buf *b, const struct handoff_listener *l)
 uint8_t *
 handoff_put_conn(struct handoff_buf *b, const struct handoff_conn *c)
 {
-	uint8_t *p;
-
 	put(b, (uint32_t)c->fd, 4);
 	put(b, c->listener, 4);
 	put(b, c->id, 8);
@@ -127,14 +133,12 @@ handoff_put_conn(struct handoff_buf *b, const struct handoff_conn *c)
 	put(b, c->start_us, 8);
 	put(b, c->window_us, 8);
 	put(b, c->window_bytes, 8);
-	if ((p = handoff_grow(b, 16)) != NULL)
-		memcpy(p, c->peer_addr, 16);
+	put_bytes(b, c->peer_addr, 16);
 	put(b, c->peer_port, 2);
 	put(b, c->peer_family, 1);
 	put(b, c->flags, 1);
 	put(b, c->lb_family, 1);
-	if ((p = handoff_grow(b, 16)) != NULL)
-		memcpy(p, c->lb_addr, 16);
+	put_bytes(b, c->lb_addr, 16);
 	put(b, c->lb_port, 2);
 	put(b, c->pending_len, 4);
 	return handoff_grow(b, c->pending_len);
@@ -163,7 +167,7 @@ handoff_end(struct handoff_buf *b, uint32_t nlisteners, uint32_t nconns,
 	if (b->failed || b->len < HANDOFF_HEADER_SIZE)
 		return -1;
 	body = b->len - HANDOFF_HEADER_SIZE;
-	memcpy(h, handoff_magic, 8);
+	memcpy(h, handoff_magic, sizeof(handoff_magic));
 	put_le(h + 8, HANDOFF_VERSION, 4);
 	put_le(h + 12, HANDOFF_HEADER_SIZE, 4);
 	put_le(h + 16, body, 8);
@@ -348,7 +352,7 @@ decode_header(const uint8_t *buf, size_t len, struct handoff *h,
 	h->version = (uint32_t)get(&hr, 4);
 	if (h->version != HANDOFF_VERSION)
 		return fail(why, whylen, "hand-off version %u, this echod "
-		    "reads version %u", h->version, HANDOFF_VERSION);
+		    "reads version %u", h->version, (unsigned)HANDOFF_VERSION);
 	hsize = (uint32_t)get(&hr, 4);
 	body = get(&hr, 8);
 	sum = get(&hr, 8);
@@ -379,7 +383,7 @@ int
 handoff_decode(const uint8_t *buf, size_t len, struct handoff *h, char *why,
     size_t whylen)
 {
-	struct reader r;
+	struct reader r = { NULL, 0, 1 };
 	uint32_t i;
 
 	memset(h, 0, sizeof(*h));

@@ -250,7 +250,7 @@ options_parse(int argc, char **argv, struct config *conf)
 		/* A reload's pre-flight: the settings parse, the format fits. */
 		if (rc == 0 && conf->handoff_version)
 			printf("echod %s hand-off %u\n", ECHOD_VERSION,
-			    HANDOFF_VERSION);
+			    (unsigned)HANDOFF_VERSION);
 		options_free(conf);
 		return rc;
 	}

@@ -454,7 +454,7 @@ reload_adopt_listeners(struct server *srv, struct reload_job *job)
 	struct listener_file file;
 	uint32_t i;
 
-	job->lmap = calloc(rl.h.nlisteners + 1, sizeof(*job->lmap));
+	job->lmap = calloc(rl.h.nlisteners + 1, sizeof(struct listener *));
 	if (job->lmap == NULL)
 		return -1;
 	for (i = 0; i < rl.h.nlisteners; i++) {
@@ -645,7 +645,9 @@ reload_verdict(const char *out, int status, char *why, size_t len)
 {
 	size_t n = strlen(out), line = strcspn(out, "\n");
 	const char *last, *p;
+	unsigned long parsed = 0;
 	unsigned version = 0;
+	char *end = NULL;
 
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (line > 0)
@@ -662,14 +664,20 @@ reload_verdict(const char *out, int status, char *why, size_t len)
 	last = memrchr(out, '\n', n);
 	last = last != NULL ? last + 1 : out;
 	p = strstr(last, " hand-off ");
-	if (p == NULL || sscanf(p, " hand-off %u", &version) != 1) {
+	if (p != NULL) {
+		errno = 0;
+		parsed = strtoul(p + 10, &end, 10);
+		version = (unsigned)parsed;
+	}
+	if (p == NULL || errno != 0 || end == p + 10 || parsed > UINT_MAX) {
 		snprintf(why, len, "%.200s does not say which hand-off it reads",
 		    rl.path);
 		return -1;
 	}
 	if (version != HANDOFF_VERSION) {
 		snprintf(why, len, "%.200s reads hand-off version %u, this echod "
-		    "writes version %u", rl.path, version, HANDOFF_VERSION);
+		    "writes version %u", rl.path, version,
+		    (unsigned)HANDOFF_VERSION);
 		return -1;
 	}
 	snprintf(rl.next, sizeof(rl.next), "%.*s", (int)(p - last), last);
@@ -909,7 +917,7 @@ reload_job_listeners(struct server *srv, struct reload_job *job)
 
 	TAILQ_FOREACH(l, server_listeners(srv), entry)
 		n++;
-	job->lst = calloc(n + 1, sizeof(*job->lst));
+	job->lst = calloc(n + 1, sizeof(struct listener *));
 	job->bufs = calloc(server_workers(srv)->n, sizeof(*job->bufs));
 	job->nconns = calloc(server_workers(srv)->n, sizeof(*job->nconns));
 	if (job->lst == NULL || job->bufs == NULL || job->nconns == NULL)
@@ -970,7 +978,7 @@ static void
 reload_exec_handoff(struct reload_job *job, uint64_t paused_us, char *why,
     size_t len)
 {
-	struct handoff_buf b;
+	struct handoff_buf b = { 0 };
 	struct handoff check;
 	char efd[48], eexe[48];
 	char *extra[] = { efd, eexe };

@@ -19,7 +19,7 @@
  * PID is waiting.
  */
 int	reloadctl_request(pid_t pid);
-/* The daemon's answer to a waiting --reload, if any: "ok ..." or "failed ...". */
+/* The daemon's answer to a waiting --reload: "ok ..." or "failed ...". */
 void	reloadctl_answer(int ok, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -167,7 +167,10 @@ worker_send_control(struct worker *w, unsigned ctl)
 		worker_notify(w);
 }
 
-/* Queues a connection, or a call if fn is set. */
+/*
+ * Queues a connection, or a call if fn is set, for a worker thread.
+ * Worker 0 is the main thread itself: its callers serve it directly.
+ */
 static int
 worker_send_msg(struct worker *w, const struct worker_conn *wc,
     worker_call_fn fn, void *arg)
@@ -175,13 +178,6 @@ worker_send_msg(struct worker *w, const struct worker_conn *wc,
 	struct worker_msg *m;
 	int was_empty;
 
-	if (w->index == 0) {
-		if (fn != NULL)
-			fn(w, arg);
-		else
-			worker_conn_start(w, wc);
-		return 0;
-	}
 	pthread_mutex_lock(&w->q.lock);
 	if ((m = w->q.free) != NULL)
 		w->q.free = m->next;
@@ -320,7 +316,9 @@ worker_dispatch(struct server *srv, const struct worker_conn *wc)
 	struct worker *w = &pool->v[pool->next];
 
 	pool->next = (pool->next + 1) % pool->n;
-	if (worker_send_msg(w, wc, NULL, NULL) == -1) {
+	if (w->index == 0)
+		worker_conn_start(w, wc);
+	else if (worker_send_msg(w, wc, NULL, NULL) == -1) {
 		close(wc->fd);
 		return -1;
 	}
@@ -330,6 +328,10 @@ worker_dispatch(struct server *srv, const struct worker_conn *wc)
 int
 worker_call(struct worker *w, worker_call_fn fn, void *arg)
 {
+	if (w->index == 0) {
+		fn(w, arg);
+		return 0;
+	}
 	return worker_send_msg(w, NULL, fn, arg);
 }
 
