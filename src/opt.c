@@ -294,6 +294,20 @@ opt_format_seconds(uint64_t ms, char *buf, size_t len)
 	    digits, frac);
 }
 
+/*
+ * A number with no default that still holds 0 below its minimum was never
+ * set: it is worked out later (--max-connections once echod listens), and
+ * "0" would not read back.
+ */
+static int
+opt_unset_number(const struct opt *o, const char *field)
+{
+	if (o->kind != OPT_UINT && o->kind != OPT_SIZE &&
+	    o->kind != OPT_SECONDS)
+		return 0;
+	return o->defval == NULL && *(const uint64_t *)field < o->min;
+}
+
 const char *
 opt_format(const struct opt *o, const void *conf, size_t i, char *buf,
     size_t len)
@@ -305,7 +319,7 @@ opt_format(const struct opt *o, const void *conf, size_t i, char *buf,
 	if (o->kind == OPT_ADDRS)
 		return i < list->n ? addr_spec_format(&list->v[i], buf, len) :
 		    NULL;
-	if (i > 0)
+	if (i > 0 || opt_unset_number(o, field))
 		return NULL;
 	switch (o->kind) {
 	case OPT_FLAG:

@@ -86,8 +86,8 @@ int	opt_set(const struct opt *o, const char *value, int fresh, void *conf,
 /*
  * Writes o's i-th value in conf as it would be typed ("256K", "0.25",
  * "yes", "udp:*:7"), into buf; a list has one value per element, any other
- * kind one.  Returns buf, or NULL when o has no i-th value (an unset string,
- * the end of a list, --help).
+ * kind one.  Returns buf, or NULL when o has no i-th value (an unset string
+ * or number, the end of a list, --help).
  */
 const char *opt_format(const struct opt *o, const void *conf, size_t i,
 	    char *buf, size_t len);

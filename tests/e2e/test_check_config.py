@@ -61,6 +61,13 @@ def round_trip():
     rc, out, _ = check_config("--config", "/dev/null")
     assert rc == 0 and "# listen: not set" in out.splitlines(), out
     assert "high-watermark = 256K" in settings(out), out
+    # The defaults read back too: a limit worked out at start-up is not
+    # printed as a 0 the file would refuse.
+    assert "# max-connections: not set" in out.splitlines(), out
+    again = write_conf(out, "defaults.conf")
+    rc, out2, err = check_config("--config", again)
+    assert (rc, err) == (0, ""), (rc, err)
+    assert out2 == out, "fed back:\n%s\nfirst:\n%s" % (out2, out)
 
 
 def refusals():
