@@ -145,6 +145,9 @@ client_check_conf(struct client_conf *conf, const struct addr_spec *spec,
 		return -1;
 	if (conf->timeout_ms == 0)
 		bad = "--timeout must be more than 0";
+	else if (spec->proxy)
+		bad = "proxy: marks a listener of echod's; echo-client sends "
+		    "no PROXY header";
 	else if (conf->bench && spec->proto == ADDR_UDP &&
 	    conf->mode == BENCH_CONNECT)
 		bad = "--mode connect runs over TCP and unix sockets, not udp:";

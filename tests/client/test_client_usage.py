@@ -23,6 +23,7 @@ def test():
         (["[::1", "x"], "missing ']'"),
         (["-s", "12Q", addr], "--size 12Q"),
         (["-t", "0", addr, "x"], "--timeout"),
+        (["proxy:" + addr, "x"], "sends no PROXY header"),
         (["--json", addr], "need --bench"),
         (["--rate", "10", addr], "need --bench"),
         (["-C", "5", "-i", "3", addr, "x"], "does not fit in --timeout"),
