@@ -24,8 +24,12 @@
 #include "server.h"
 #include "worker.h"
 
-/* How long, in all, a half-closed connection waits for the client's EOF. */
+/*
+ * How long, in all, a half-closed connection waits for the client's EOF
+ * once the client has every echo; until then it looks this often.
+ */
 #define CONN_LINGER_US	2000000
+#define CONN_LINGER_POLL_US	(CONN_LINGER_US / 8)
 /* Idle checks per --idle-timeout: a close comes at most a quarter late. */
 #define CONN_CHECKS	4
 /* The most one read moves: one chain block from the evmem cache. */
@@ -491,6 +495,40 @@ conn_expire(struct conn *c, const char *reason)
 	conn_close(c, reason);
 }
 
+/*
+ * Echoes in our kernel's TCP queue are not the client's until it has
+ * acknowledged them (SIOCOUTQ counts sent but unacknowledged bytes too).
+ * Closing now would lose them to the reset that input arriving after the
+ * close sends.  A Unix socket has put them in the client's queue already.
+ */
+static int
+conn_unacked(const struct conn *c)
+{
+	int outq = 0;
+
+	if (c->via_unix ||
+	    ioctl(bufferevent_getfd(c->bev), SIOCOUTQ, &outq) == -1)
+		return 0;
+	return outq > 0;
+}
+
+/*
+ * The lingering close: its bound runs from when the client has every
+ * echo, not from the half-close, so a client that takes them slowly is
+ * not reset; --shutdown-timeout bounds the wait for one that never does.
+ */
+static void
+conn_linger(struct conn *c, uint64_t now)
+{
+	if (conn_unacked(c)) {
+		c->linger_us = now + CONN_LINGER_US;
+		conn_arm(c, CONN_LINGER_POLL_US);
+	} else if (now >= c->linger_us)
+		conn_expire(c, "shutdown");	/* only a drain lingers */
+	else
+		conn_arm(c, c->linger_us - now);
+}
+
 /* The connection's timer: idle, --min-rate and the lingering close. */
 static void
 conn_tick(evutil_socket_t fd, short what, void *arg)
@@ -503,10 +541,7 @@ conn_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (c->lingering) {
-		if (now >= c->linger_us)
-			conn_expire(c, "shutdown");	/* only a drain lingers */
-		else
-			conn_arm(c, c->linger_us - now);
+		conn_linger(c, now);
 		return;
 	}
 	if (idle == 0)

@@ -2,7 +2,8 @@
 cannot extend.
 
 On SIGTERM echod echoes what it read, half-closes, and reads and discards
-what the client still sends, for at most two seconds in all (echod(8)).
+what the client still sends, for at most two seconds in all once the
+client has every echo (echod(8)).
 A client that keeps trickling a byte every TICK seconds after that must
 not hold the drain until --shutdown-timeout (SHUTDOWN, far longer): echod
 closes it as "shutdown" and exits 0 well before.
