@@ -172,7 +172,7 @@ check_run(const struct client_conf *conf, const struct addr_spec *spec,
 		sum->bytes = pl.len;
 	}
 	if (spec->proto == ADDR_UDP && check_dgrams_too_big(&pl)) {
-		snprintf(why, whylen, "a UDP datagram holds at most %u bytes",
+		snprintf(why, whylen, "a UDP datagram holds at most %d bytes",
 		    CHECK_DGRAM_MAX);
 		rc = -1;
 		goto out;
