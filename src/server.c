@@ -477,9 +477,10 @@ server_free(struct server *srv)
 	server_event_free(srv->signal_ev);
 	if (srv->signal_fd != -1)
 		close(srv->signal_fd);
+	/* Admission's timer and wake-up event live on the base. */
+	admit_free(srv->admit);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
-	admit_free(srv->admit);
 	srclimit_free(&srv->udp_limit);
 	free(srv);
 }
