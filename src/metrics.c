@@ -132,6 +132,9 @@ metrics_bevcb(struct event_base *base, void *arg)
 	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
 		return NULL;
+	/* evhttp reads on while it answers: pipelined input must wait. */
+	bufferevent_setwatermark(bev, EV_READ, 0,
+	    METRICS_MAX_HEADERS + METRICS_MAX_BODY);
 	bufferevent_incref(bev);
 	m->conns[m->nconns].bev = bev;
 	m->conns[m->nconns].since_ms = clock_monotonic_ms();
