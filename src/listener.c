@@ -152,11 +152,7 @@ listener_taken(struct server *srv, const struct addr_spec *spec,
 	return 1;
 }
 
-/*
- * A socket file left by a dead server refuses connections: remove it.
- * The probe never blocks: a live server with a full queue says EAGAIN.
- */
-static int
+int
 listener_unix_stale(const struct addr_spec *spec, const struct sockaddr_un *sun,
     socklen_t len)
 {

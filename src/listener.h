@@ -52,5 +52,13 @@ struct listener *listener_take_over(struct server *srv, int fd,
  */
 void	listener_close_all(struct server *srv);
 void	listener_free_all(struct server *srv);
+/*
+ * A socket file left by a dead server refuses connections: removes it and
+ * returns 0 (also when there is none).  -1 with EADDRINUSE when a server
+ * answers there (the probe never blocks: a full queue says EAGAIN), with
+ * EEXIST when the path is not a socket.
+ */
+int	listener_unix_stale(const struct addr_spec *spec,
+	    const struct sockaddr_un *sun, socklen_t len);
 
 #endif

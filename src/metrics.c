@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "listener.h"
 #include "log.h"
 #include "metrics.h"
 #include "reload.h"
@@ -472,6 +473,7 @@ metrics_open_spec(struct metrics *m, const struct addr_spec *spec)
 	struct addrinfo *res, *ai;
 	struct sockaddr_un sun;
 	char why[256], text[ADDR_TEXT_MAX];
+	socklen_t len;
 	int rc = 0;
 
 	if (spec->proxy || spec->proto == ADDR_UDP) {
@@ -479,9 +481,13 @@ metrics_open_spec(struct metrics *m, const struct addr_spec *spec)
 		    addr_spec_format(spec, text, sizeof(text)));
 		return EX_USAGE;
 	}
-	if (spec->kind == ADDR_UNIX)
-		return metrics_bind(m, spec, (struct sockaddr *)&sun,
-		    addr_unix_sockaddr(spec, &sun));
+	if (spec->kind == ADDR_UNIX) {
+		len = addr_unix_sockaddr(spec, &sun);
+		/* A dead echod's file, or this image's before a reload. */
+		if (listener_unix_stale(spec, &sun, len) == -1)
+			return metrics_fail(spec, "bind", errno);
+		return metrics_bind(m, spec, (struct sockaddr *)&sun, len);
+	}
 	if (addr_resolve(spec, 1, &res, why, sizeof(why)) == -1) {
 		log_err("cannot listen on %s (--metrics): %s",
 		    addr_spec_format(spec, text, sizeof(text)), why);
