@@ -19,27 +19,40 @@ tally() {	# adds up automake's summary lines from a make log
 	done
 }
 
+# Each stage ends with its wall time, so that a slow CI shows where it went.
+t0=$(date +%s)
+took() {
+	echo "   (took $(($(date +%s) - t0)) s)"
+	t0=$(date +%s)
+}
+
+# The tests are parallel-safe (the plain run has always used -j): every
+# run of the suite, distcheck's included, uses every CPU.
+jobs=$(nproc)
 status=0
 log=$(mktemp)
 echo "== make check (plain build)"
-make -j"$(nproc)" check >"$log" 2>&1 || status=1
+make -j"$jobs" check >"$log" 2>&1 || status=1
 grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
 [ "$status" -eq 0 ] || { cat test-suite.log 2>/dev/null; tail -40 "$log"; }
 tally "$log"
+took
 
 # The end-to-end suite again with one event loop and with four: limits,
 # counters and shutdown must not depend on how connections are spread.
 e2e=$(ls tests/e2e/test_*.py | tr '\n' ' ')
 for threads in 1 4; do
 	echo "== end-to-end tests with --threads $threads"
-	make check TESTS="$e2e" ECHOD_ARGS="--threads $threads" >"$log" 2>&1 ||
+	make -j"$jobs" check TESTS="$e2e" ECHOD_ARGS="--threads $threads" \
+	    >"$log" 2>&1 ||
 		{ status=1; cat test-suite.log 2>/dev/null; }
 	grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
 	tally "$log"
+	took
 done
 
 echo "== make distcheck (sanitizers: ASan + UBSan)"
-if ! make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-sanitizers \
+if ! make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-sanitizers \
     >"$log" 2>&1; then
 	status=1
 	find echod-*/_build -name test-suite.log -exec cat {} + 2>/dev/null
@@ -47,6 +60,7 @@ if ! make distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-sanitizers \
 fi
 grep -E '^(PASS|FAIL|SKIP|ERROR|XPASS|XFAIL):' "$log"
 tally "$log"
+took
 
 # Further stages (static analysis, fuzzing, system tests) each print their
 # own "N passed, N failed" line.
@@ -57,6 +71,7 @@ for stage in tests/*/ci-stage.sh; do
 	cat "$log"
 	set -- $(sed -n 's/^.*\b\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*$/\1 \2/p' "$log" | tail -1)
 	pass=$((pass + ${1:-0})) fail=$((fail + ${2:-0}))
+	took
 done
 rm -f "$log"
 

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Builds the libFuzzer targets (clang, with ASan and UBSan) and runs each
-# for FUZZ_SECONDS (default 30) from its seed corpus in corpus/<target>/.
+# for FUZZ_SECONDS (default 30) from its seed corpus in corpus/<target>/,
+# FUZZ_JOBS (default: the number of CPUs) targets at a time: each fuzzer is
+# one process on one CPU, so running them side by side keeps every
+# target's time and halves the stage on two CPUs.
 # A crash, a hang or a broken property fails the stage; the input that did
 # it is printed in base64 and kept in FUZZ_OUT/crashes/ (FUZZ_OUT defaults
 # to build-fuzz/ at the top of the tree), with the fuzzers, so that
@@ -11,6 +14,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/fuzz
 seconds=${FUZZ_SECONDS:-30}
+jobs=${FUZZ_JOBS:-$(nproc)}
 out=${FUZZ_OUT:-$top/build-fuzz}
 work=$(mktemp -d "${TMPDIR:-/tmp}/echod-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -39,12 +43,21 @@ build() {
 	    $(pkg-config --cflags libevent_core libevent_extra libsystemd)"
 	mkdir -p "$work/obj" || return 1
 	# The client's range parser too: a parser of user input like the rest.
+	# $jobs compilers at a time; a failed one leaves no object behind.
+	n=0 objs=
 	for src in "$top"/src/*.c "$top"/src/client/range.c; do
 		case $src in */echod.c | */confsample.c) continue ;; esac
 		obj=$work/obj/$(basename "$src" .c).o
+		objs="$objs $obj"
 		# shellcheck disable=SC2086
-		clang $cflags -fsanitize=fuzzer-no-link,address,undefined \
-		    -c "$src" -o "$obj" || return 1
+		(clang $cflags -fsanitize=fuzzer-no-link,address,undefined \
+		    -c "$src" -o "$obj" || rm -f "$obj") &
+		n=$((n + 1))
+		[ "$n" -lt "$jobs" ] || { wait; n=0; }
+	done
+	wait
+	for obj in $objs; do
+		[ -f "$obj" ] || return 1
 	done
 	for t in $targets; do
 		# shellcheck disable=SC2046,SC2086
@@ -88,13 +101,27 @@ report() {
 	fi
 }
 
+# Runs the targets, $jobs at a time; each one's output and status go to
+# $work/$t.out and $work/$t.rc, for the report in the targets' order.
+run_all() {
+	n=0
+	for t in $targets; do
+		(run "$t" >"$work/$t.out" 2>&1; echo $? >"$work/$t.rc") &
+		n=$((n + 1))
+		[ "$n" -lt "$jobs" ] || { wait; n=0; }
+	done
+	wait
+}
+
 echo "== fuzz: building $targets"
 if build >"$work/build.log" 2>&1; then
 	report 0 "fuzz targets build"
+	echo "== fuzz: each target for ${seconds}s, $jobs at a time"
+	run_all
 	for t in $targets; do
 		echo "== fuzz_$t for ${seconds}s"
-		run "$t"
-		rc=$?
+		cat "$work/$t.out"
+		rc=$(cat "$work/$t.rc" 2>/dev/null || echo 1)
 		if [ "$rc" -eq 0 ]; then
 			grep -E '^(Done|stat::number_of_executed_units)' \
 			    "$work/$t.log"
