@@ -7,6 +7,7 @@ the perfdata of all three parse by the plugin guidelines."""
 import os
 import socket
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from clienttest import (CRITICAL, OK, Echod, Server, SkipTest, UdpServer,
                         client, echo_changed, flip_byte, free_port, run,
@@ -31,22 +32,26 @@ def discard(c):
 
 
 def side_by_side(host, port, udp, want):
-    """Every way of asking; returns nothing, asserts the rule."""
-    theirs = []
+    """Every way of asking, all at once (against a silent server each one
+    waits out its -t 3); returns the plugins' results, asserts the rule."""
     if udp:
-        theirs.append(plugin("check_udp", "-H", host, "-p", port, "-s", MSG,
-                             "-e", MSG, "-M", "crit", "-t", 3))
-        ours = [client("-H", host, "-p", port, "-u", "-t", 3),
-                client("-H", host, "-p", port, "-u", "-t", 3, MSG),
-                client("-H", host, "-p", port, "-u", "-t", 3, "-C", 3,
-                       "-i", 0.1)]
+        theirs = [("check_udp", "-H", host, "-p", port, "-s", MSG,
+                   "-e", MSG, "-M", "crit", "-t", 3)]
+        ours = [("-H", host, "-p", port, "-u", "-t", 3),
+                ("-H", host, "-p", port, "-u", "-t", 3, MSG),
+                ("-H", host, "-p", port, "-u", "-t", 3, "-C", 3, "-i", 0.1)]
     else:
-        theirs.append(plugin("check_tcp", "-H", host, "-p", port, "-t", 3))
-        theirs.append(plugin("check_tcp", "-H", host, "-p", port, "-s", MSG,
-                             "-e", MSG, "-M", "crit", "-t", 3))
-        ours = [client("-H", host, "-p", port, "-t", 3),
-                client("-H", host, "-p", port, "-t", 3, MSG),
-                client("-t", 3, "-C", 2, "-i", 0.1, "%s:%s" % (host, port))]
+        theirs = [("check_tcp", "-H", host, "-p", port, "-t", 3),
+                  ("check_tcp", "-H", host, "-p", port, "-s", MSG,
+                   "-e", MSG, "-M", "crit", "-t", 3)]
+        ours = [("-H", host, "-p", port, "-t", 3),
+                ("-H", host, "-p", port, "-t", 3, MSG),
+                ("-t", 3, "-C", 2, "-i", 0.1, "%s:%s" % (host, port))]
+    with ThreadPoolExecutor(max_workers=len(theirs) + len(ours)) as pool:
+        theirs = [pool.submit(plugin, *a) for a in theirs]
+        ours = [pool.submit(client, *a) for a in ours]
+        theirs = [f.result() for f in theirs]
+        ours = [f.result() for f in ours]
     for rc, out, _ in ours:
         assert rc == want, (host, port, udp, rc, out, theirs)
         status_line(out)
