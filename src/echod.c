@@ -29,6 +29,7 @@ main(int argc, char **argv)
 	event_set_log_callback(log_libevent);
 	event_set_fatal_callback(log_libevent_fatal);
 	reload_init(argc, argv);
+	reload_own_args(&argc, &argv);
 	if ((rc = options_parse(argc, argv, &conf)) != -1)
 		return rc == 0 ? 0 : reload_give_back(rc, "bad settings");
 	if (conf.reload_pid != 0) {

@@ -12,6 +12,7 @@
 #include "handoff.h"
 #include "journal.h"
 #include "log.h"
+#include "loopfit.h"
 #include "options.h"
 
 #define C(field)	offsetof(struct config, field)
@@ -243,6 +244,9 @@ options_parse(int argc, char **argv, struct config *conf)
 	    options_check(conf, why, sizeof(why)) == -1)
 		goto usage;
 	if (conf->check_config || conf->handoff_version) {
+		/* As start-up would: a reload that could not start is refused. */
+		if (loopfit_check(conf->threads, why, sizeof(why)) == -1)
+			goto usage;
 		rc = conf->check_config ? options_print(conf, why, sizeof(why)) :
 		    0;
 		if (rc == EX_USAGE)

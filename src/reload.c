@@ -25,6 +25,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "admit.h"
+#include "conffile.h"
 #include "conn.h"
 #include "handoff.h"
 #include "listener.h"
@@ -46,6 +47,8 @@ _Static_assert(HANDOFF_NAME_MAX > ADDR_TEXT_MAX, "a listener name fits");
 #define ENV_FD		"ECHOD_HANDOFF_FD"
 #define ENV_EXE		"ECHOD_HANDOFF_EXE_FD"
 #define ENV_BACK	"ECHOD_HANDOFF_GIVEN_BACK"
+/* The old image's settings, as echod.conf: what it is given back with. */
+#define ENV_CONF	"ECHOD_HANDOFF_CONF_FD"
 /* How long the new binary may take to check its settings. */
 #define PREFLIGHT_MS	10000
 /* While connections are mid PROXY header: every so often, for so long. */
@@ -65,12 +68,15 @@ static struct {
 	/* What a previous image handed this one. */
 	int		  fd;		/* the hand-off memfd, or -1 */
 	int		  prev_exe_fd;	/* the previous image, or -1 */
+	int		  conf_fd;	/* the previous image's settings, or -1 */
 	int		  given_back;	/* this is that image, given back */
+	char		  conf_path[64];	/* /proc/self/fd/conf_fd */
+	char		 *own_argv[4];	/* given back: those settings alone */
 	char		  back_why[512];
 	uint8_t		 *map;
 	size_t		  maplen;
 	struct handoff	  h;
-} rl = { .exe_fd = -1, .fd = -1, .prev_exe_fd = -1 };
+} rl = { .exe_fd = -1, .fd = -1, .prev_exe_fd = -1, .conf_fd = -1 };
 
 /*
  * What the workers and the main thread share during a reload.  Workers
@@ -151,6 +157,7 @@ reload_init(int argc, char **argv)
 	rl.exe_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	rl.fd = reload_env_fd(ENV_FD);
 	rl.prev_exe_fd = reload_env_fd(ENV_EXE);
+	rl.conf_fd = reload_env_fd(ENV_CONF);
 	if ((back = getenv(ENV_BACK)) != NULL) {
 		rl.given_back = 1;
 		snprintf(rl.back_why, sizeof(rl.back_why), "%s", back);
@@ -159,6 +166,22 @@ reload_init(int argc, char **argv)
 	unsetenv(ENV_FD);
 	unsetenv(ENV_EXE);
 	unsetenv(ENV_BACK);
+	unsetenv(ENV_CONF);
+}
+
+void
+reload_own_args(int *argc, char ***argv)
+{
+	if (!rl.given_back || rl.conf_fd == -1)
+		return;
+	snprintf(rl.conf_path, sizeof(rl.conf_path), "/proc/self/fd/%d",
+	    rl.conf_fd);
+	rl.own_argv[0] = rl.argv[0];
+	rl.own_argv[1] = (char *)"--config";
+	rl.own_argv[2] = rl.conf_path;
+	rl.own_argv[3] = NULL;
+	*argc = 3;
+	*argv = rl.own_argv;
 }
 
 int
@@ -192,8 +215,8 @@ reload_inheritable(int fd, int on)
 int
 reload_give_back(int rc, const char *why)
 {
-	char efd[48], eexe[48], eback[sizeof(ENV_BACK) + 512];
-	char *extra[] = { efd, eexe, eback };
+	char efd[48], eexe[48], econf[48], eback[sizeof(ENV_BACK) + 512];
+	char *extra[] = { efd, eexe, eback, econf };
 	char **envp;
 
 	if (rl.fd == -1)
@@ -212,10 +235,16 @@ reload_give_back(int rc, const char *why)
 	snprintf(efd, sizeof(efd), ENV_FD "=%d", rl.fd);
 	snprintf(eexe, sizeof(eexe), ENV_EXE "=%d", rl.prev_exe_fd);
 	snprintf(eback, sizeof(eback), ENV_BACK "=%s", why);
-	/* Nothing handed over was touched: the sockets are still inheritable. */
-	if ((envp = reload_env(extra, 3)) != NULL &&
+	snprintf(econf, sizeof(econf), ENV_CONF "=%d", rl.conf_fd);
+	/*
+	 * Nothing handed over was touched: the sockets are still inheritable.
+	 * The old image reads its own settings back, not echod.conf (which
+	 * may be why this one failed).
+	 */
+	if ((envp = reload_env(extra, rl.conf_fd != -1 ? 4 : 3)) != NULL &&
 	    reload_inheritable(rl.fd, 1) == 0 &&
-	    reload_inheritable(rl.prev_exe_fd, 1) == 0)
+	    reload_inheritable(rl.prev_exe_fd, 1) == 0 &&
+	    (rl.conf_fd == -1 || reload_inheritable(rl.conf_fd, 1) == 0))
 		fexecve(rl.prev_exe_fd, rl.argv, envp);
 	log_warn("cannot give the hand-off back");
 	free(envp);
@@ -548,6 +577,9 @@ reload_release_inherited(void)
 	if (rl.prev_exe_fd != -1)
 		close(rl.prev_exe_fd);
 	rl.prev_exe_fd = -1;
+	if (rl.conf_fd != -1)
+		close(rl.conf_fd);
+	rl.conf_fd = -1;
 	handoff_free(&rl.h);
 }
 
@@ -947,17 +979,17 @@ reload_handed(const struct handoff *h, int memfd, int on)
 
 /* Sealed: the new image reads exactly the bytes checked here. */
 static int
-reload_memfd(const struct handoff_buf *b)
+reload_memfd(const char *name, const uint8_t *data, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
 	int fd;
 
-	fd = memfd_create("echod-handoff", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd == -1)
 		return -1;
-	while (off < b->len) {
-		n = write(fd, b->data + off, b->len - off);
+	while (off < len) {
+		n = write(fd, data + off, len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -973,6 +1005,31 @@ fail:
 	return -1;
 }
 
+/*
+ * This image's settings as --check-config prints them, sealed: should the
+ * new image fail, it gives everything back to this one with them, so that
+ * the settings that failed it (echod.conf, changed) are not read again.
+ */
+static int
+reload_settings_fd(const struct config *conf)
+{
+	struct conffile cf;
+	char why[256], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc, fd = -1;
+
+	/* conffile_print only reads the settings. */
+	options_conffile(&cf, NULL, (struct config *)(uintptr_t)conf);
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return -1;
+	rc = conffile_print(f, &cf, why, sizeof(why));
+	if (fclose(f) == 0 && rc == 0)
+		fd = reload_memfd("echod-settings", (const uint8_t *)text, len);
+	free(text);
+	return fd;
+}
+
 /* Writes, checks and passes the hand-off; returns only if exec failed. */
 static void
 reload_exec_handoff(struct reload_job *job, uint64_t paused_us, char *why,
@@ -980,10 +1037,10 @@ reload_exec_handoff(struct reload_job *job, uint64_t paused_us, char *why,
 {
 	struct handoff_buf b = { 0 };
 	struct handoff check;
-	char efd[48], eexe[48];
-	char *extra[] = { efd, eexe };
+	char efd[48], eexe[48], econf[48];
+	char *extra[] = { efd, eexe, econf };
 	char **envp = NULL;
-	int memfd = -1;
+	int memfd = -1, conf_fd = -1;
 
 	if (reload_encode(job->srv, job, &b, paused_us) == -1) {
 		snprintf(why, len, "out of memory for the hand-off");
@@ -992,17 +1049,20 @@ reload_exec_handoff(struct reload_job *job, uint64_t paused_us, char *why,
 	/* What the new image will decode, decoded here first. */
 	if (handoff_decode(b.data, b.len, &check, why, len) == -1)
 		goto out;
-	if ((memfd = reload_memfd(&b)) == -1) {
+	if ((memfd = reload_memfd("echod-handoff", b.data, b.len)) == -1 ||
+	    (conf_fd = reload_settings_fd(server_conf(job->srv))) == -1) {
 		snprintf(why, len, "memfd: %s", strerror(errno));
 		goto out_check;
 	}
 	snprintf(efd, sizeof(efd), ENV_FD "=%d", memfd);
 	snprintf(eexe, sizeof(eexe), ENV_EXE "=%d", rl.exe_fd);
-	if ((envp = reload_env(extra, 2)) == NULL) {
+	snprintf(econf, sizeof(econf), ENV_CONF "=%d", conf_fd);
+	if ((envp = reload_env(extra, 3)) == NULL) {
 		snprintf(why, len, "out of memory for the environment");
 		goto out_check;
 	}
-	if (reload_handed(&check, memfd, 1) == 0)
+	if (reload_handed(&check, memfd, 1) == 0 &&
+	    reload_inheritable(conf_fd, 1) == 0)
 		execve(rl.path, rl.argv, envp);
 	snprintf(why, len, "cannot execute %.200s: %s", rl.path, strerror(errno));
 	reload_handed(&check, memfd, 0);
@@ -1011,6 +1071,8 @@ out_check:
 out:
 	if (memfd != -1)
 		close(memfd);
+	if (conf_fd != -1)
+		close(conf_fd);
 	free(envp);
 	handoff_buf_free(&b);
 }

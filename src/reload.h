@@ -14,7 +14,9 @@
  *   seal in a memfd; execve --------->  check every descriptor, adopt,
  *   (execve failed: resume, READY=1)    READY=1 (cannot adopt: execveat
  *                                       the old image's descriptor with
- *                                       the same hand-off; it adopts)
+ *                                       the same hand-off and the old
+ *                                       image's settings, sealed in a
+ *                                       memfd before its exec; it adopts)
  *
  * Signals are blocked and read from a signalfd one at a time (server.c):
  * one arriving during a reload stays pending in the kernel across the
@@ -33,6 +35,14 @@ struct server;
  * argv for the next reload, and what a previous image handed over.
  */
 void	reload_init(int argc, char **argv);
+/*
+ * Given back (a new image could not take over): replaces argc and argv
+ * with "--config /proc/self/fd/N" alone, N the settings this image
+ * sealed before its exec, so that neither the changed echod.conf nor the
+ * command line can make it fail the same way.  reload_init keeps the
+ * command line for the next reload.  Otherwise changes nothing.
+ */
+void	reload_own_args(int *argc, char ***argv);
 /* Whether a previous image handed this one its state. */
 int	reload_inherited(void);
 /*

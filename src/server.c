@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "journal.h"
 #include "listener.h"
 #include "log.h"
+#include "loopfit.h"
 #include "notify.h"
 #include "reload.h"
 #include "server.h"
@@ -42,14 +42,6 @@ struct server {
 static const char *const fields_started[] = { MSGID_STARTED, NULL };
 static const char *const fields_stopping[] = { MSGID_STOPPING, NULL };
 static const char *const fields_stopped[] = { MSGID_STOPPED, NULL };
-
-/*
- * Descriptors one event loop holds: its epoll instance, libevent's signal
- * pipe, and the eventfd that wakes it (a worker's queue, or admission's).
- */
-#define SERVER_LOOP_FDS		5
-/* The rest echod needs to start: stdio, listeners, the journal. */
-#define SERVER_BASE_FDS		16
 
 /* Least time between two SIGUSR1 counter lines: a flood gets a few. */
 #define SERVER_COUNTERS_MS	250
@@ -358,35 +350,19 @@ server_signals_add(struct server *srv)
 	return 0;
 }
 
-/*
- * Out of descriptors, libevent exits inside event_base_new() (evsig_init_).
- * Refuse before that, with a line that says what to change.
- */
-static int
-server_loops_fit(const struct config *conf)
-{
-	uint64_t need = conf->threads * SERVER_LOOP_FDS + SERVER_BASE_FDS;
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
-		return 0;
-	log_err("%llu event loops (--threads) need %llu descriptors, over "
-	    "the open-file limit of %llu: lower --threads or raise the limit",
-	    (unsigned long long)conf->threads, (unsigned long long)need,
-	    (unsigned long long)rl.rlim_cur);
-	return -1;
-}
-
 static int
 server_init(struct server *srv, const struct config *conf)
 {
+	char why[256];
+
 	srv->conf = conf;
 	srv->signal_fd = -1;
 	TAILQ_INIT(&srv->listeners);
 	TAILQ_INIT(&srv->udp);
-	if (server_loops_fit(conf) == -1)
+	if (loopfit_check(conf->threads, why, sizeof(why)) == -1) {
+		log_err("%s", why);
 		return -1;
+	}
 	if (srclimit_init(&srv->udp_limit, conf->udp_sources, conf->udp_rate,
 	    conf->udp_burst) == -1) {
 		log_err("cannot allocate the UDP rate table (--udp-sources)");
