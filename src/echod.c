@@ -60,6 +60,7 @@ main(int argc, char **argv)
 	if (rc != 0 ||
 	    (rc = metrics_open(server_base(srv), &conf.metrics, srv, &metrics)) != 0)
 		goto out;
+	reload_metrics_serve(metrics);
 	rc = server_run(srv) == -1 ? EX_SOFTWARE : 0;
 out:
 	metrics_free(metrics);

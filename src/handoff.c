@@ -12,7 +12,7 @@
 static const uint8_t handoff_magic[8] = "ECHODHO\n";
 
 /* Record sizes without their strings or pending bytes. */
-#define LISTENER_MIN	29
+#define LISTENER_MIN	31
 #define CONN_SIZE	99
 /* The checksum covers what follows it: the counts, the time, the body. */
 #define HANDOFF_SUM_FROM	32
@@ -120,6 +120,7 @@ handoff_put_listener(struct handoff_buf *b, const struct handoff_listener *l)
 	put_str(b, l->unlink_path);
 	put(b, l->file_dev, 8);
 	put(b, l->file_ino, 8);
+	put_str(b, l->spec);
 }
 
 uint8_t *
@@ -260,9 +261,13 @@ decode_listener(struct reader *r, struct handoff_listener *l)
 		return -1;
 	l->file_dev = get(r, 8);
 	l->file_ino = get(r, 8);
+	if (get_str(r, l->spec, sizeof(l->spec)) == -1)
+		return -1;
 	return r->bad || l->name[0] == '\0' || l->passed > 1 || l->proxy > 1 ||
 	    (l->proxy && l->kind != HANDOFF_STREAM) ||
-	    (l->kind != HANDOFF_STREAM && l->kind != HANDOFF_DGRAM) ||
+	    (l->kind != HANDOFF_STREAM && l->kind != HANDOFF_DGRAM &&
+	    l->kind != HANDOFF_METRICS) ||
+	    (l->kind == HANDOFF_METRICS && (l->passed || l->spec[0] == '\0')) ||
 	    (l->passed && l->unlink_path[0] != '\0') ? -1 : 0;
 }
 

@@ -24,7 +24,7 @@
 
 /* Bump on any change of the layout; a build may set it to test refusal. */
 #ifndef HANDOFF_VERSION
-#define HANDOFF_VERSION		1
+#define HANDOFF_VERSION		2
 #endif
 
 #define HANDOFF_HEADER_SIZE	48
@@ -38,6 +38,7 @@
 enum handoff_listener_kind {
 	HANDOFF_STREAM = 1,	/* a listening TCP or Unix stream socket */
 	HANDOFF_DGRAM = 2,	/* a UDP socket */
+	HANDOFF_METRICS = 3,	/* a listening --metrics socket */
 };
 
 /* The counters that outlive an image, in their order in the body. */
@@ -77,6 +78,8 @@ struct handoff_listener {
 	char		 unlink_path[HANDOFF_PATH_MAX];	/* ours to remove */
 	uint64_t	 file_dev;	/* the unlink_path inode echod made */
 	uint64_t	 file_ino;
+	/* The --listen or --metrics text it was opened from; "" if passed. */
+	char		 spec[HANDOFF_NAME_MAX];
 };
 
 /* Connection state flags, as in struct conn. */

@@ -429,7 +429,7 @@ listener_accepting(struct server *srv, int on)
  * The path may name another server's socket by now (ours was removed and
  * it bound there): remove the file only if it is still the one we made.
  */
-static void
+void
 listener_unlink(const struct listener_file *f)
 {
 	struct stat st;

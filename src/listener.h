@@ -51,6 +51,11 @@ struct listener *listener_take_over(struct server *srv, int fd,
  * listener_free_all().
  */
 void	listener_close_all(struct server *srv);
+/*
+ * Removes f's socket file if it is still the one echod made (the path may
+ * name another server's by now); f->path "" is none.
+ */
+void	listener_unlink(const struct listener_file *f);
 void	listener_free_all(struct server *srv);
 /*
  * A socket file left by a dead server refuses connections: removes it and

@@ -45,9 +45,7 @@ struct metrics_conn {
 
 struct metrics_sock {
 	struct evconnlistener	*evl;	/* evhttp frees it */
-	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t			 dev;	/* the socket file we bound */
-	ino_t			 ino;
+	struct metrics_handed	 h;	/* what a reload hands over */
 };
 
 struct metrics {
@@ -393,13 +391,16 @@ metrics_fail(const struct addr_spec *spec, const char *what, int err)
 	return EX_OSERR;
 }
 
-/* Takes fd, listening; evhttp frees the listener with itself. */
+/*
+ * Takes fd, listening, opened from spec (its text in h.spec); evhttp frees
+ * the listener with itself.  file: the socket file bound, or NULL.
+ */
 static int
-metrics_add(struct metrics *m, int fd, const struct addr_spec *spec)
+metrics_add(struct metrics *m, int fd, const char *spec,
+    const struct listener_file *file)
 {
 	struct metrics_sock *ms = &m->socks[m->nsocks];
 	struct evconnlistener *evl;
-	struct stat st;
 
 	if (m->nsocks == sizeof(m->socks) / sizeof(m->socks[0])) {
 		close(fd);
@@ -418,12 +419,10 @@ metrics_add(struct metrics *m, int fd, const struct addr_spec *spec)
 	}
 	memset(ms, 0, sizeof(*ms));
 	ms->evl = evl;
-	if (spec->kind == ADDR_UNIX && spec->path[0] != '@' &&
-	    stat(spec->path, &st) == 0) {
-		snprintf(ms->path, sizeof(ms->path), "%s", spec->path);
-		ms->dev = st.st_dev;
-		ms->ino = st.st_ino;
-	}
+	ms->h.fd = fd;
+	snprintf(ms->h.spec, sizeof(ms->h.spec), "%s", spec);
+	if (file != NULL)
+		ms->h.file = *file;
 	m->nsocks++;
 	return 0;
 }
@@ -444,6 +443,9 @@ static int
 metrics_bind(struct metrics *m, const struct addr_spec *spec,
     const struct sockaddr *sa, socklen_t len)
 {
+	struct listener_file file = { .path = "" };
+	char text[ADDR_TEXT_MAX];
+	struct stat st;
 	int fd, on = 1, v6only = spec->kind != ADDR_ANY;
 
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -462,7 +464,14 @@ metrics_bind(struct metrics *m, const struct addr_spec *spec,
 		return metrics_fail(spec, "bind", err);
 	}
 	metrics_log_bound(fd);
-	if (metrics_add(m, fd, spec) == -1)
+	addr_spec_format(spec, text, sizeof(text));
+	if (spec->kind == ADDR_UNIX && spec->path[0] != '@' &&
+	    stat(spec->path, &st) == 0) {
+		snprintf(file.path, sizeof(file.path), "%s", spec->path);
+		file.dev = st.st_dev;
+		file.ino = st.st_ino;
+	}
+	if (metrics_add(m, fd, text, file.path[0] ? &file : NULL) == -1)
 		return metrics_fail(spec, "listener", errno);
 	return 0;
 }
@@ -588,36 +597,106 @@ metrics_new(struct event_base *base, const struct server *srv)
 	return m;
 }
 
+/* Serves the sockets a reload handed over for text; returns how many. */
+static size_t
+metrics_take_handed(struct metrics *m, const char *text,
+    struct metrics_handed *handed, size_t n)
+{
+	size_t i, taken = 0;
+
+	for (i = 0; i < n; i++) {
+		if (handed[i].fd == -1 || strcmp(handed[i].spec, text) != 0)
+			continue;
+		if (metrics_add(m, handed[i].fd, text, handed[i].file.path[0] ?
+		    &handed[i].file : NULL) == 0) {
+			log_notice("serving metrics on %s (handed over)", text);
+			taken++;
+		} else
+			log_warn("cannot serve metrics on %s any more", text);
+		handed[i].fd = -1;
+	}
+	return taken;
+}
+
+/* Those the settings no longer name: closed, their files removed. */
+static void
+metrics_close_handed(struct metrics_handed *handed, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (handed[i].fd == -1)
+			continue;
+		log_notice("no longer serving metrics on %s", handed[i].spec);
+		close(handed[i].fd);
+		handed[i].fd = -1;
+		listener_unlink(&handed[i].file);
+	}
+}
+
+/*
+ * An address that cannot be served: at start-up the exit status; after a
+ * reload took over the connections, never an exit: echod serves on
+ * without it.
+ */
+static int
+metrics_open_one(struct metrics *m, const struct addr_spec *spec,
+    struct metrics_handed *handed, size_t nhanded, int reloaded)
+{
+	char text[ADDR_TEXT_MAX];
+	int rc;
+
+	addr_spec_format(spec, text, sizeof(text));
+	if (metrics_take_handed(m, text, handed, nhanded) > 0 ||
+	    (rc = metrics_open_spec(m, spec)) == 0)
+		return 0;
+	if (!reloaded)
+		return rc;
+	log_err("reload: serving on without metrics on %s", text);
+	return 0;
+}
+
 int
 metrics_open(struct event_base *base, const struct addr_list *addrs,
     const struct server *srv, struct metrics **out)
 {
-	struct metrics *m;
-	size_t i;
-	int rc;
+	size_t nhanded = 0, i;
+	struct metrics_handed *handed = reload_metrics_handed(&nhanded);
+	int reloaded = reload_adopted(), rc = 0;
+	struct metrics *m = NULL;
 
 	*out = NULL;
-	if (addrs->n == 0)
-		return 0;
-	if ((m = metrics_new(base, srv)) == NULL) {
-		log_err("cannot serve metrics: out of memory");
-		return EX_OSERR;
+	if (addrs->n > 0 && (m = metrics_new(base, srv)) == NULL) {
+		log_err("cannot serve metrics: out of memory%s",
+		    reloaded ? "; serving on without them" : "");
+		rc = reloaded ? 0 : EX_OSERR;
 	}
-	for (i = 0; i < addrs->n; i++) {
-		if ((rc = metrics_open_spec(m, &addrs->v[i])) != 0) {
-			metrics_free(m);
-			return rc;
-		}
+	for (i = 0; m != NULL && i < addrs->n && rc == 0; i++)
+		rc = metrics_open_one(m, &addrs->v[i], handed, nhanded,
+		    reloaded);
+	metrics_close_handed(handed, nhanded);
+	if (rc != 0) {
+		metrics_free(m);
+		return rc;
 	}
 	*out = m;
 	return 0;
 }
 
 void
+metrics_foreach(const struct metrics *m, metrics_foreach_fn fn, void *arg)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nsocks; i++)
+		fn(arg, &m->socks[i].h);
+}
+
+void
 metrics_free(struct metrics *m)
 {
-	struct metrics_sock *ms;
-	struct stat st;
 	size_t i;
 
 	if (m == NULL)
@@ -627,12 +706,8 @@ metrics_free(struct metrics *m)
 	for (i = 0; i < m->nconns; i++)
 		bufferevent_decref(m->conns[i].bev);
 	event_free(m->sweep);
-	for (i = 0; i < m->nsocks; i++) {
-		ms = &m->socks[i];
-		/* Only the file we bound: another echod may own it now. */
-		if (ms->path[0] != '\0' && stat(ms->path, &st) == 0 &&
-		    st.st_dev == ms->dev && st.st_ino == ms->ino)
-			unlink(ms->path);
-	}
+	/* Only the files we bound: another echod may own them now. */
+	for (i = 0; i < m->nsocks; i++)
+		listener_unlink(&m->socks[i].h.file);
 	free(m);
 }

@@ -30,6 +30,7 @@
 #include "handoff.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "options.h"
 #include "proxywait.h"
@@ -56,6 +57,8 @@ _Static_assert(HANDOFF_NAME_MAX > ADDR_TEXT_MAX, "a listener name fits");
 #define RELOAD_RETRIES		(2 * PROXYWAIT_DEADLINE_MS / RELOAD_RETRY_MS)
 /* Room for --check-config's settings and the hand-off line after them. */
 #define RELOAD_PREFLIGHT_OUT	65536
+/* Metrics sockets handed over, at most (metrics.c serves as many). */
+#define RELOAD_METRICS_MAX	16
 
 static struct {
 	char		  path[PATH_MAX];	/* the binary to re-execute */
@@ -76,6 +79,10 @@ static struct {
 	uint8_t		 *map;
 	size_t		  maplen;
 	struct handoff	  h;
+	int		  adopted;	/* serving what was handed over */
+	struct metrics_handed metrics[RELOAD_METRICS_MAX];
+	size_t		  nmetrics;	/* for metrics_open to take */
+	const struct metrics *serving;	/* this image's, to hand over */
 } rl = { .exe_fd = -1, .fd = -1, .prev_exe_fd = -1, .conf_fd = -1 };
 
 /*
@@ -278,13 +285,13 @@ reload_check_listeners(const struct handoff *h, char *why, size_t len)
 
 	for (i = 0; i < h->nlisteners; i++) {
 		l = &h->listeners[i];
-		ok = l->kind == HANDOFF_STREAM ?
+		ok = l->kind != HANDOFF_DGRAM ?
 		    sd_is_socket(l->fd, AF_UNSPEC, SOCK_STREAM, 1) > 0 :
 		    sd_is_socket_inet(l->fd, AF_UNSPEC, SOCK_DGRAM, -1, 0) > 0;
 		if (!ok) {
 			snprintf(why, len, "listener %.200s: descriptor %d is not "
 			    "a %s socket", l->name, l->fd,
-			    l->kind == HANDOFF_STREAM ? "listening stream" :
+			    l->kind != HANDOFF_DGRAM ? "listening stream" :
 			    "UDP");
 			return -1;
 		}
@@ -476,6 +483,27 @@ reload_adopt_wait(struct reload_job *job)
 	pthread_mutex_unlock(&job->mu);
 }
 
+/* Kept for metrics_open, which serves or closes them. */
+static int
+reload_adopt_metrics(const struct handoff_listener *l)
+{
+	struct metrics_handed *m = &rl.metrics[rl.nmetrics];
+
+	if (rl.nmetrics == RELOAD_METRICS_MAX) {
+		close(l->fd);
+		return 0;
+	}
+	memset(m, 0, sizeof(*m));
+	m->fd = l->fd;
+	snprintf(m->spec, sizeof(m->spec), "%.*s", (int)sizeof(m->spec) - 1,
+	    l->spec);
+	snprintf(m->file.path, sizeof(m->file.path), "%s", l->unlink_path);
+	m->file.dev = (dev_t)l->file_dev;
+	m->file.ino = (ino_t)l->file_ino;
+	rl.nmetrics++;
+	return reload_inheritable(l->fd, 0);
+}
+
 static int
 reload_adopt_listeners(struct server *srv, struct reload_job *job)
 {
@@ -498,6 +526,9 @@ reload_adopt_listeners(struct server *srv, struct reload_job *job)
 			    l->fdname, l->unlink_path[0] ? &file : NULL,
 			    l->proxy);
 			if (job->lmap[i] == NULL)
+				return -1;
+		} else if (l->kind == HANDOFF_METRICS) {
+			if (reload_adopt_metrics(l) == -1)
 				return -1;
 		} else if (reload_inheritable(l->fd, 0) == -1 ||
 		    udp_adopt(srv, l->fd, l->fdname[0] ? l->fdname : NULL) != 0)
@@ -632,6 +663,7 @@ reload_adopt(struct server *srv)
 	reload_adopt_share(&server_workers(srv)->v[0], &job, 0);
 	reload_adopt_wait(&job);
 	reload_counters_restore(srv, rl.h.counters);
+	rl.adopted = 1;
 	for (i = 0; i < rl.h.nconns; i++)
 		bytes += rl.h.conns[i].pending_len;
 	log_notice("took over %u listeners and %u connections with %llu "
@@ -873,6 +905,24 @@ reload_put_udp(void *arg, int fd, const char *name, const char *fdname)
 }
 
 static void
+reload_put_metrics(void *arg, const struct metrics_handed *m)
+{
+	struct reload_udp *ru = arg;
+	struct handoff_listener l;
+
+	memset(&l, 0, sizeof(l));
+	l.fd = m->fd;
+	l.kind = HANDOFF_METRICS;
+	snprintf(l.name, sizeof(l.name), "metrics %s", m->spec);
+	snprintf(l.spec, sizeof(l.spec), "%s", m->spec);
+	snprintf(l.unlink_path, sizeof(l.unlink_path), "%s", m->file.path);
+	l.file_dev = (uint64_t)m->file.dev;
+	l.file_ino = (uint64_t)m->file.ino;
+	handoff_put_listener(ru->b, &l);
+	ru->n++;
+}
+
+static void
 reload_counters(struct server *srv, uint64_t *c)
 {
 	struct worker_stats ws, wu;
@@ -934,6 +984,7 @@ reload_encode(struct server *srv, struct reload_job *job,
 		handoff_put_listener(b, &hl);
 	}
 	udp_foreach(srv, reload_put_udp, &ru);
+	metrics_foreach(rl.serving, reload_put_metrics, &ru);
 	for (i = 0; i < server_workers(srv)->n; i++) {
 		handoff_append(b, &job->bufs[i]);
 		nconns += job->nconns[i];
@@ -1124,6 +1175,25 @@ reload_failed(const char *why)
 	log_err("reload failed: %s; serving on unchanged", why);
 	notify_reload_failed(why);
 	reloadctl_answer(0, "%s", why);
+}
+
+struct metrics_handed *
+reload_metrics_handed(size_t *n)
+{
+	*n = rl.nmetrics;
+	return rl.metrics;
+}
+
+int
+reload_adopted(void)
+{
+	return rl.adopted;
+}
+
+void
+reload_metrics_serve(const struct metrics *m)
+{
+	rl.serving = m;
 }
 
 uint64_t

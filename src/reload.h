@@ -28,6 +28,8 @@
 
 #include <stdint.h>
 
+struct metrics;
+struct metrics_handed;
 struct server;
 
 /*
@@ -54,6 +56,15 @@ int	reload_inherited(void);
 int	reload_give_back(int rc, const char *why);
 /* Serves what was handed over; returns 0 or an exit status. */
 int	reload_adopt(struct server *srv);
+/* Whether this image serves what a previous one handed over. */
+int	reload_adopted(void);
+/*
+ * The metrics sockets handed over (*n of them) for metrics_open, which
+ * serves or closes each and sets its fd to -1.
+ */
+struct metrics_handed *reload_metrics_handed(size_t *n);
+/* The metrics endpoint the next reload hands over; m may be NULL. */
+void	reload_metrics_serve(const struct metrics *m);
 /* Reloads this process has been through, carried across them (metrics). */
 uint64_t reload_count(void);
 /* Why the last reload failed (for STATUS=), or NULL. */

@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import subprocess
 import threading
 import time
 
@@ -23,6 +24,17 @@ BUILDDIR = os.path.dirname(os.path.abspath(ECHOD))
 ECHOD_NEXT = os.path.join(BUILDDIR, "tests", "reload", "echod-next")
 ECHOD_V99 = os.path.join(BUILDDIR, "tests", "reload", "echod-v99")
 OUTCOME = r"reloaded: |reload failed: "
+
+
+def handoff_version(binary=ECHOD):
+    """The hand-off version binary reads, as its pre-flight says."""
+    out = subprocess.run([binary, "--config", "/dev/null", "--check-config",
+                          "--handoff-version"], capture_output=True,
+                         text=True, timeout=scaled(30), check=True).stdout
+    return int(re.search(r" hand-off (\d+)$", out.strip()).group(1))
+
+
+HANDOFF = handoff_version()
 
 
 def install(src, dst):
@@ -49,6 +61,17 @@ def reload(d, signo=signal.SIGHUP, timeout=30):
     d.signal(signo)
     line = d.wait_for(OUTCOME, timeout, start=start)
     return "reloaded: " in line, line
+
+
+def echo(s, data):
+    """Sends data on s and reads its echo back, exactly."""
+    s.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = s.recv(len(data) - len(got))
+        assert chunk, "EOF after %d bytes" % len(got)
+        got += chunk
+    assert got == data, (got, data)
 
 
 def fds(pid):

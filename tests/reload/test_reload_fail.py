@@ -15,8 +15,9 @@ import shutil
 import signal
 import socket
 
-from reloadtest import (ECHOD, Echod, Idle, Stream, assert_same, fds, install,
-                        install_script, pattern, reload, run, tempdir)
+from reloadtest import (ECHOD, HANDOFF, Echod, Idle, Stream, assert_same,
+                        fds, install, install_script, pattern, reload, run,
+                        tempdir)
 
 BUF = 64 << 10
 
@@ -64,7 +65,8 @@ def failures(path):
         assert not ok and "echod: --listen: nope" in line, line
         serves_on(d, idle, nfds)
 
-        install_script(path, 'echo "echod 9 hand-off 1"; rm -f "$0"\n')
+        install_script(path, 'echo "echod 9 hand-off %d"; rm -f "$0"\n'
+                       % HANDOFF)
         ok, line = reload(d)
         assert not ok and "cannot execute %s" % path in line, line
         d.wait_for("SIGHUP: reloading %s \\(echod 9\\)" % path)

@@ -10,19 +10,9 @@ import re
 import signal
 import socket
 
-from reloadtest import Echod, reload, run, scaled
+from reloadtest import Echod, echo, reload, run, scaled
 
 HEADER = b"PROXY TCP4 192.0.2.1 198.51.100.1 40000 7\r\n"
-
-
-def echo(s, data):
-    s.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = s.recv(len(data) - len(got))
-        assert chunk, "EOF after %d bytes" % len(got)
-        got += chunk
-    assert got == data, (got, data)
 
 
 def test():

@@ -6,7 +6,7 @@
 2. A binary that reads another hand-off version is refused at the
    pre-flight, before anything is paused.
 3. Give-back: a binary that passes the pre-flight but cannot read the
-   hand-off (here a stand-in that answers the pre-flight for version 1,
+   hand-off (here a stand-in that answers the pre-flight for our version,
    then runs the version-99 build) re-executes the previous image from the
    descriptor it was passed, with the same hand-off: that image takes
    everything back, says why the reload failed, and serves on; no client
@@ -17,8 +17,8 @@ import re
 import socket
 import subprocess
 
-from reloadtest import (ECHOD, ECHOD_NEXT, ECHOD_V99, Echod, Idle, SkipTest,
-                        Stream, assert_same, counters, fds, install,
+from reloadtest import (ECHOD, ECHOD_NEXT, ECHOD_V99, HANDOFF, Echod, Idle,
+                        SkipTest, Stream, assert_same, counters, fds, install,
                         install_script, pattern, reload, run, tempdir)
 
 BUF = 64 << 10
@@ -58,22 +58,24 @@ def test():
         install(ECHOD_V99, path)
         ok, line = reload(d)
         assert not ok and "reads hand-off version 99, this echod writes " \
-            "version 1" in line, line
+            "version %d" % HANDOFF in line, line
         assert not d.grep("SIGHUP: reloading .*v99")
         idle.check()
 
         install_script(path, 'case "$*" in *--handoff-version*)\n'
-                       '\techo "echod liar hand-off 1"; exit 0;;\nesac\n'
-                       'exec -a "$0" %s "$@"\n' % ECHOD_V99,
+                       '\techo "echod liar hand-off %d"; exit 0;;\nesac\n'
+                       'exec -a "$0" %s "$@"\n' % (HANDOFF, ECHOD_V99),
                        shell="/bin/bash")
         start = d.mark()
         ok, line = reload(d)
         assert not ok, line
         assert re.search(r"the new image gave everything back \(hand-off "
-                         r"version 1, this echod reads version 99\); echod "
-                         r"%s\+next serves on" % re.escape(base), line), line
-        d.wait_for(r"cannot take over: hand-off version 1, this echod reads "
-                   r"version 99; giving everything back", start=start)
+                         r"version %d, this echod reads version 99\); echod "
+                         r"%s\+next serves on" % (HANDOFF, re.escape(base)),
+                         line), line
+        d.wait_for(r"cannot take over: hand-off version %d, this echod reads "
+                   r"version 99; giving everything back" % HANDOFF,
+                   start=start)
         assert exe_version(pid) == base + "+next"
         idle.check()
         assert fds(pid) == nfds, (fds(pid), nfds)

@@ -23,6 +23,9 @@ sample_listener(struct handoff_listener *l, int fd, int kind, int passed)
 	l->kind = (uint8_t)kind;
 	l->passed = (uint8_t)passed;
 	l->proxy = kind == HANDOFF_STREAM && !passed;
+	if (!passed)
+		snprintf(l->spec, sizeof(l->spec), "%s127.0.0.1:%d",
+		    kind == HANDOFF_DGRAM ? "udp:" : "", 7000 + fd);
 	snprintf(l->name, sizeof(l->name), "%s127.0.0.1:%d",
 	    kind == HANDOFF_DGRAM ? "udp:" : "", 7000 + fd);
 	if (passed)
@@ -74,6 +77,8 @@ build(struct handoff_buf *b)
 	handoff_put_listener(b, &l);
 	sample_listener(&l, 4, HANDOFF_DGRAM, 0);
 	handoff_put_listener(b, &l);
+	sample_listener(&l, 10, HANDOFF_METRICS, 0);
+	handoff_put_listener(b, &l);
 	sample_conn(&c, 5, 0, sizeof(pending));
 	p = handoff_put_conn(b, &c);
 	assert_non_null(p);
@@ -85,7 +90,7 @@ build(struct handoff_buf *b)
 	memcpy(handoff_put_conn(&w, &c), "abc", 3);
 	handoff_append(b, &w);
 	handoff_buf_free(&w);
-	assert_int_equal(handoff_end(b, 2, 3, 42), 0);
+	assert_int_equal(handoff_end(b, 3, 3, 42), 0);
 }
 
 static void
@@ -117,7 +122,7 @@ test_round_trip(void **state)
 	assert_int_equal(h.paused_us, 42);
 	for (i = 0; i < HANDOFF_NCOUNTERS; i++)
 		assert_int_equal(h.counters[i], 0x0102030405060708ULL * (i + 1));
-	assert_int_equal(h.nlisteners, 2);
+	assert_int_equal(h.nlisteners, 3);
 	assert_int_equal(h.listeners[0].fd, 3);
 	assert_int_equal(h.listeners[0].kind, HANDOFF_STREAM);
 	assert_int_equal(h.listeners[0].passed, 1);
@@ -130,6 +135,11 @@ test_round_trip(void **state)
 	assert_int_equal(h.listeners[1].file_dev, 0x0801);
 	assert_int_equal(h.listeners[1].file_ino, 1ULL << 33);
 	assert_int_equal(h.listeners[1].kind, HANDOFF_DGRAM);
+	assert_string_equal(h.listeners[0].spec, "");
+	assert_string_equal(h.listeners[1].spec, "udp:127.0.0.1:7004");
+	assert_int_equal(h.listeners[2].kind, HANDOFF_METRICS);
+	assert_int_equal(h.listeners[2].fd, 10);
+	assert_string_equal(h.listeners[2].spec, "127.0.0.1:7010");
 	assert_int_equal(h.nconns, 3);
 	assert_int_equal(h.conns[0].fd, 5);
 	assert_int_equal(h.conns[0].id, 1005);
@@ -236,14 +246,14 @@ test_absurd_counts(void **state)
 
 	(void)state;
 	build(&b);
-	assert_int_equal(handoff_end(&b, 2, HANDOFF_MAX_CONNS, 0), 0);
+	assert_int_equal(handoff_end(&b, 3, HANDOFF_MAX_CONNS, 0), 0);
 	refused(b.data, b.len, "do not fit");
-	assert_int_equal(handoff_end(&b, 2, UINT32_MAX, 0), 0);
+	assert_int_equal(handoff_end(&b, 3, UINT32_MAX, 0), 0);
 	refused(b.data, b.len, "do not fit");
 	assert_int_equal(handoff_end(&b, UINT32_MAX, 3, 0), 0);
 	refused(b.data, b.len, "do not fit");
 	/* Fewer records than there are bytes for: the rest is trailing. */
-	assert_int_equal(handoff_end(&b, 2, 2, 0), 0);
+	assert_int_equal(handoff_end(&b, 3, 2, 0), 0);
 	refused(b.data, b.len, "after the last record");
 	handoff_buf_free(&b);
 }
@@ -293,6 +303,15 @@ static void no_name(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->name[0] = '\0'; }
 static void udp_proxy(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->kind = HANDOFF_DGRAM; l->proxy = 1; }
+static void metrics_parent(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_METRICS; l->proxy = 0; }
+static void metrics_passed(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_METRICS; l->proxy = 0; l->passed = 1;
+  l->unlink_path[0] = '\0'; }
+static void metrics_no_spec(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_METRICS; l->proxy = 0; l->spec[0] = '\0'; }
+static void metrics_proxy(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_METRICS; }
 static void passed_unlink(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->passed = 1; strcpy(l->unlink_path, "/run/x.sock"); }
 
@@ -313,6 +332,10 @@ test_bad_records(void **state)
 	refused_with(no_name, "listener 0 is malformed");
 	refused_with(passed_unlink, "listener 0 is malformed");
 	refused_with(udp_proxy, "listener 0 is malformed");
+	refused_with(metrics_parent, "connection 0 is malformed");
+	refused_with(metrics_passed, "listener 0 is malformed");
+	refused_with(metrics_no_spec, "listener 0 is malformed");
+	refused_with(metrics_proxy, "listener 0 is malformed");
 }
 
 /* A string longer than its field, or with a NUL in it. */
@@ -336,8 +359,9 @@ test_bad_strings(void **state)
 	memset(b.data + at + 14, 'x', HANDOFF_FDNAME_MAX);
 	b.data[at + 14 + HANDOFF_FDNAME_MAX] = 0;		/* path "" */
 	b.data[at + 15 + HANDOFF_FDNAME_MAX] = 0;
-	memset(b.data + at + 16 + HANDOFF_FDNAME_MAX, 0, 16);	/* dev, ino */
-	b.len = at + 32 + HANDOFF_FDNAME_MAX;
+	/* dev, ino, spec "" */
+	memset(b.data + at + 16 + HANDOFF_FDNAME_MAX, 0, 18);
+	b.len = at + 34 + HANDOFF_FDNAME_MAX;
 	b.cap = b.len;
 	assert_int_equal(handoff_end(&b, 1, 0, 0), 0);
 	refused(b.data, b.len, "listener 0 is malformed");
