@@ -214,6 +214,14 @@ admit_adopt(struct admit *a, const struct sockaddr *sa,
 }
 
 void
+admit_adopted(struct admit *a)
+{
+	/* Not known yet: admit_derive_limit() comes back here. */
+	if (a->limit != 0 && admit_open(a) >= a->limit)
+		admit_pause(a, ADMIT_PAUSE_LIMIT);
+}
+
+void
 admit_carry(struct admit *a, const struct admit_stats *st)
 {
 	size_t i;
@@ -316,6 +324,7 @@ admit_derive_limit(struct admit *a)
 	log_info("--max-connections %llu: an open-file limit of %llu, less "
 	    "%llu descriptors held and a margin", (unsigned long long)a->limit,
 	    (unsigned long long)rl.rlim_cur, (unsigned long long)held);
+	admit_adopted(a);
 }
 
 void

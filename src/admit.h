@@ -106,6 +106,12 @@ int	admit_source(struct admit *a, const struct sockaddr *sa, socklen_t len,
 void	admit_adopt(struct admit *a, const struct sockaddr *sa,
 	    struct persource_entry **source);
 void	admit_carry(struct admit *a, const struct admit_stats *st);
+/*
+ * Reload, once every connection handed over is adopted: pauses accepting
+ * if they fill the limit, as admit_take() would have (with a limit still
+ * to derive, admit_derive_limit() does this).
+ */
+void	admit_adopted(struct admit *a);
 /* Any thread: a connection taken by admit_take() has closed. */
 void	admit_release(struct admit *a, struct persource_entry *source);
 /* Any thread: a taken connection is closed unserved; logs and releases. */

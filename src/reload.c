@@ -662,6 +662,7 @@ reload_adopt(struct server *srv)
 	reload_adopt_verdict(&job, 1);
 	reload_adopt_share(&server_workers(srv)->v[0], &job, 0);
 	reload_adopt_wait(&job);
+	admit_adopted(server_admit(srv));
 	reload_counters_restore(srv, rl.h.counters);
 	rl.adopted = 1;
 	for (i = 0; i < rl.h.nconns; i++)
