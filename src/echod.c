@@ -57,6 +57,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	rc = reload_inherited() ? reload_adopt(srv) : listener_open_all(srv);
+	/* The listen changes a reload makes; what fails is logged. */
+	if (rc == 0 && reload_adopted())
+		(void)listener_apply(srv);
 	if (rc != 0 ||
 	    (rc = metrics_open(server_base(srv), &conf.metrics, srv, &metrics)) != 0)
 		goto out;

@@ -248,6 +248,13 @@ fail(char *why, size_t whylen, const char *fmt, ...)
 	return -1;
 }
 
+/* What connections may name: a stream listener, open or closed. */
+static int
+handoff_stream(const struct handoff_listener *l)
+{
+	return l->kind == HANDOFF_STREAM || l->kind == HANDOFF_CLOSED;
+}
+
 static int
 decode_listener(struct reader *r, struct handoff_listener *l)
 {
@@ -264,9 +271,12 @@ decode_listener(struct reader *r, struct handoff_listener *l)
 	if (get_str(r, l->spec, sizeof(l->spec)) == -1)
 		return -1;
 	return r->bad || l->name[0] == '\0' || l->passed > 1 || l->proxy > 1 ||
-	    (l->proxy && l->kind != HANDOFF_STREAM) ||
+	    (l->proxy && !handoff_stream(l)) ||
 	    (l->kind != HANDOFF_STREAM && l->kind != HANDOFF_DGRAM &&
-	    l->kind != HANDOFF_METRICS) ||
+	    l->kind != HANDOFF_METRICS && l->kind != HANDOFF_CLOSED) ||
+	    ((l->kind == HANDOFF_CLOSED) != (l->fd == -1)) ||
+	    (l->kind == HANDOFF_CLOSED && (l->passed ||
+	    l->unlink_path[0] != '\0')) ||
 	    (l->kind == HANDOFF_METRICS && (l->passed || l->spec[0] == '\0')) ||
 	    (l->passed && l->unlink_path[0] != '\0') ? -1 : 0;
 }
@@ -296,7 +306,7 @@ decode_conn(struct reader *r, const struct handoff *h, struct handoff_conn *c)
 	c->pending_len = (uint32_t)get(r, 4);
 	c->pending = get_bytes(r, c->pending_len);
 	if (r->bad || c->listener >= h->nlisteners ||
-	    h->listeners[c->listener].kind != HANDOFF_STREAM ||
+	    !handoff_stream(&h->listeners[c->listener]) ||
 	    (c->flags & ~HANDOFF_CONN_FLAGS) != 0 ||
 	    c->bytes_out > c->bytes_in ||
 	    c->bytes_in - c->bytes_out != c->pending_len ||
@@ -328,11 +338,13 @@ decode_check_fds(const struct handoff *h)
 	if ((fds = malloc(n * sizeof(*fds))) == NULL)
 		return -1;
 	for (i = 0; i < h->nlisteners; i++)
-		fds[k++] = h->listeners[i].fd;
+		if (h->listeners[i].kind != HANDOFF_CLOSED)
+			fds[k++] = h->listeners[i].fd;
 	for (i = 0; i < h->nconns; i++)
 		fds[k++] = h->conns[i].fd;
+	n = k;		/* closed listeners have none */
 	qsort(fds, n, sizeof(*fds), fd_cmp);
-	if (fds[0] < 3)
+	if (n > 0 && fds[0] < 3)
 		rc = -1;
 	for (i = 1; i < n && rc == 0; i++)
 		if (fds[i] == fds[i - 1])

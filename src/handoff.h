@@ -1,6 +1,6 @@
 /*
  * handoff.h - the state one echod image hands the next across a reload:
- * listeners, UDP sockets, connections with the bytes they have read but not
+ * listeners, UDP and metrics sockets, connections with the bytes they have read but not
  * yet echoed, and the counters.  Pure encoding and decoding, no I/O: the
  * caller writes the bytes to a memfd and passes the descriptors by exec.
  *
@@ -24,7 +24,7 @@
 
 /* Bump on any change of the layout; a build may set it to test refusal. */
 #ifndef HANDOFF_VERSION
-#define HANDOFF_VERSION		2
+#define HANDOFF_VERSION		3
 #endif
 
 #define HANDOFF_HEADER_SIZE	48
@@ -39,6 +39,8 @@ enum handoff_listener_kind {
 	HANDOFF_STREAM = 1,	/* a listening TCP or Unix stream socket */
 	HANDOFF_DGRAM = 2,	/* a UDP socket */
 	HANDOFF_METRICS = 3,	/* a listening --metrics socket */
+	HANDOFF_CLOSED = 4,	/* a stream listener closed, fd -1: kept */
+				/* for the connections that name it */
 };
 
 /* The counters that outlive an image, in their order in the body. */

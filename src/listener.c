@@ -62,7 +62,8 @@ listener_error(struct evconnlistener *evl, void *arg)
  */
 static struct listener *
 listener_add(struct server *srv, int fd, const char *name,
-    const struct listener_file *bound, const char *fdname, int proxy)
+    const struct listener_file *bound, const char *fdname, int proxy,
+    const char *spec)
 {
 	struct listener *l;
 
@@ -72,6 +73,8 @@ listener_add(struct server *srv, int fd, const char *name,
 	l->srv = srv;
 	l->proxy = proxy;
 	snprintf(l->name, sizeof(l->name), "%s", name);
+	if (spec != NULL)
+		snprintf(l->spec, sizeof(l->spec), "%s", spec);
 	if (bound != NULL)
 		l->file = *bound;
 	if (fdname != NULL)
@@ -223,7 +226,7 @@ listener_open_unix(struct server *srv, const struct addr_spec *spec)
 	/* Named as the socket is ("listening on ... for PROXY" says the rest). */
 	addr_spec_format(spec, name, sizeof(name));
 	if (listener_add(srv, fd, spec->proxy ? name + 6 : name,
-	    abstract ? NULL : &file, NULL, spec->proxy) == NULL)
+	    abstract ? NULL : &file, NULL, spec->proxy, name) == NULL)
 		return listener_fail(spec, "listener", errno);
 	return 0;
 fail:
@@ -243,7 +246,7 @@ listener_open_inet(struct server *srv, const struct addr_spec *spec,
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	char name[ADDR_TEXT_MAX];
+	char name[ADDR_TEXT_MAX], text[ADDR_TEXT_MAX];
 	int fd, on = 1, v6only = spec->kind != ADDR_ANY;
 	const char *step = "socket";
 
@@ -266,7 +269,8 @@ listener_open_inet(struct server *srv, const struct addr_spec *spec,
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		goto fail;
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
-	if (listener_add(srv, fd, name, NULL, NULL, spec->proxy) == NULL)
+	if (listener_add(srv, fd, name, NULL, NULL, spec->proxy,
+	    addr_spec_format(spec, text, sizeof(text))) == NULL)
 		return listener_fail(spec, "listener", errno);
 	return 0;
 fail:
@@ -324,7 +328,7 @@ listener_adopt(struct server *srv, int fd, const char *fdname)
 
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_DGRAM, -1) > 0 &&
 	    sd_is_socket_unix(fd, SOCK_DGRAM, -1, NULL, 0) <= 0)
-		return udp_adopt(srv, fd, fdname) == -1 ? EX_OSERR : 0;
+		return udp_adopt(srv, fd, fdname, NULL) == -1 ? EX_OSERR : 0;
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 &&
@@ -343,7 +347,7 @@ listener_adopt(struct server *srv, int fd, const char *fdname)
 	addr_format((struct sockaddr *)&ss, sslen, name, sizeof(name));
 	/* FileDescriptorName=proxy... marks a socket behind a balancer. */
 	if (listener_add(srv, fd, name, NULL, fdname,
-	    strncmp(fdname, "proxy", 5) == 0) == NULL) {
+	    strncmp(fdname, "proxy", 5) == 0, NULL) == NULL) {
 		log_at(LOG_ERR, fields_failed, "cannot serve passed socket %s: "
 		    "out of memory", name);
 		return EX_OSERR;
@@ -398,16 +402,152 @@ listener_open_all(struct server *srv)
 	return 0;
 }
 
+/* A closed listener: only its connections name it. */
+static struct listener *
+listener_ghost(struct server *srv, const char *name, const char *fdname,
+    int proxy, const char *spec)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->srv = srv;
+	l->proxy = proxy;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->fdname, sizeof(l->fdname), "%s", fdname);
+	snprintf(l->spec, sizeof(l->spec), "%s", spec);
+	TAILQ_INSERT_TAIL(server_listeners(srv), l, entry);
+	return l;
+}
+
 struct listener *
 listener_take_over(struct server *srv, int fd, const char *name,
-    const char *fdname, const struct listener_file *file, int proxy)
+    const char *fdname, const struct listener_file *file, int proxy,
+    const char *spec)
 {
+	if (fd == -1)
+		return listener_ghost(srv, name, fdname, proxy, spec);
 	if (evutil_make_socket_closeonexec(fd) == -1) {
 		log_warn("listener %s", name);
 		return NULL;
 	}
 	return listener_add(srv, fd, name, file, fdname[0] ? fdname : NULL,
-	    proxy);
+	    proxy, spec);
+}
+
+/* A UDP socket opened from spec, or with spec NULL, one systemd passed. */
+struct listener_udp_scan {
+	const char	*spec;
+	int		 found;
+};
+
+static void
+listener_udp_scan(void *arg, int fd, const char *name, const char *fdname,
+    const char *spec)
+{
+	struct listener_udp_scan *us = arg;
+
+	(void)fd;
+	(void)name;
+	if (us->spec == NULL ? fdname[0] != '\0' : strcmp(spec, us->spec) == 0)
+		us->found = 1;
+}
+
+static int
+listener_udp_found(const struct server *srv, const char *spec)
+{
+	struct listener_udp_scan us = { spec, 0 };
+
+	udp_foreach(srv, listener_udp_scan, &us);
+	return us.found;
+}
+
+/* The settings' --listen list, or the default *:7 if nothing else serves. */
+static void
+listener_wanted(const struct server *srv, const struct addr_spec **v,
+    size_t *n, struct addr_spec *any)
+{
+	const struct addr_list *list = &server_conf(srv)->listen;
+	const struct listener *l;
+	char why[64];
+
+	*v = list->v;
+	*n = list->n;
+	if (list->n > 0 || listener_udp_found(srv, NULL))
+		return;
+	TAILQ_FOREACH(l, server_listeners(srv), entry)
+		if (l->evl != NULL && l->fdname[0] != '\0')
+			return;
+	addr_parse("*:7", any, why, sizeof(why));
+	*v = any;
+	*n = 1;
+}
+
+/* Whether the settings name the --listen text spec. */
+static int
+listener_named(const struct server *srv, const char *spec)
+{
+	const struct addr_spec *v;
+	struct addr_spec any;
+	char text[ADDR_TEXT_MAX];
+	size_t i, n;
+
+	listener_wanted(srv, &v, &n, &any);
+	for (i = 0; i < n; i++)
+		if (strcmp(addr_spec_format(&v[i], text, sizeof(text)),
+		    spec) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether a listener opened from spec serves (kept by a reload). */
+static int
+listener_open_from(const struct server *srv, const char *spec)
+{
+	const struct listener *l;
+
+	TAILQ_FOREACH(l, server_listeners(srv), entry)
+		if (l->evl != NULL && strcmp(l->spec, spec) == 0)
+			return 1;
+	return listener_udp_found(srv, spec);
+}
+
+/* Closes one listener; its struct stays while connections name it. */
+static void
+listener_close(struct listener *l)
+{
+	evconnlistener_free(l->evl);
+	l->evl = NULL;
+	listener_unlink(&l->file);
+}
+
+unsigned
+listener_apply(struct server *srv)
+{
+	const struct addr_spec *v;
+	struct addr_spec any;
+	char text[ADDR_TEXT_MAX];
+	struct listener *l;
+	unsigned failed = 0;
+	size_t i, n;
+
+	/* Removed ones first: an address named anew may take their place. */
+	TAILQ_FOREACH(l, server_listeners(srv), entry) {
+		if (l->evl == NULL || l->spec[0] == '\0' ||
+		    listener_named(srv, l->spec))
+			continue;
+		log_notice("no longer listening on %s", l->name);
+		listener_close(l);
+	}
+	udp_close_unnamed(srv, listener_named);
+	listener_wanted(srv, &v, &n, &any);
+	for (i = 0; i < n; i++) {
+		addr_spec_format(&v[i], text, sizeof(text));
+		if (!listener_open_from(srv, text) &&
+		    listener_open_spec(srv, &v[i]) != 0)
+			failed++;
+	}
+	return failed;
 }
 
 void
@@ -445,13 +585,9 @@ listener_close_all(struct server *srv)
 {
 	struct listener *l;
 
-	TAILQ_FOREACH(l, server_listeners(srv), entry) {
-		if (l->evl == NULL)
-			continue;
-		evconnlistener_free(l->evl);
-		l->evl = NULL;
-		listener_unlink(&l->file);
-	}
+	TAILQ_FOREACH(l, server_listeners(srv), entry)
+		if (l->evl != NULL)
+			listener_close(l);
 }
 
 void

@@ -21,8 +21,9 @@ struct listener_file {
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 	struct server		*srv;
-	struct evconnlistener	*evl;
+	struct evconnlistener	*evl;		/* NULL once closed */
 	char			 name[ADDR_TEXT_MAX];	/* the bound address */
+	char			 spec[ADDR_TEXT_MAX];	/* --listen text, or "" */
 	int			 proxy;	/* clients start with a PROXY header */
 	char			 fdname[64];	/* systemd's name, if passed */
 	struct listener_file	 file;		/* path "" if none */
@@ -40,11 +41,20 @@ int	listener_open_all(struct server *srv);
 void	listener_accepting(struct server *srv, int on);
 /*
  * Serves a listening socket handed over by a reload (reload.c checked
- * it); fdname may be "", file NULL.  NULL when out of memory.
+ * it); fdname and spec (its --listen text) may be "", file NULL.  fd -1:
+ * a listener closed before, kept for the connections that name it.  NULL
+ * when out of memory.
  */
 struct listener *listener_take_over(struct server *srv, int fd,
 	    const char *name, const char *fdname,
-	    const struct listener_file *file, int proxy);
+	    const struct listener_file *file, int proxy, const char *spec);
+/*
+ * After a reload: closes the listeners echod opened (never systemd's)
+ * whose --listen text the settings no longer name, their connections
+ * served on, and opens those the settings add.  Returns how many could
+ * not be opened (logged); echod serves on regardless.
+ */
+unsigned listener_apply(struct server *srv);
 /*
  * Stops listening: closes every socket and removes the Unix socket files
  * echod made (if they are still the ones it made).  The structs stay (connections name their listener) until

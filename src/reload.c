@@ -285,6 +285,8 @@ reload_check_listeners(const struct handoff *h, char *why, size_t len)
 
 	for (i = 0; i < h->nlisteners; i++) {
 		l = &h->listeners[i];
+		if (l->kind == HANDOFF_CLOSED)
+			continue;	/* no descriptor */
 		ok = l->kind != HANDOFF_DGRAM ?
 		    sd_is_socket(l->fd, AF_UNSPEC, SOCK_STREAM, 1) > 0 :
 		    sd_is_socket_inet(l->fd, AF_UNSPEC, SOCK_DGRAM, -1, 0) > 0;
@@ -509,14 +511,23 @@ reload_adopt_listeners(struct server *srv, struct reload_job *job)
 {
 	const struct handoff_listener *l;
 	struct listener_file file;
+	uint8_t *named;
 	uint32_t i;
+	int rc = 0;
 
 	job->lmap = calloc(rl.h.nlisteners + 1, sizeof(struct listener *));
 	if (job->lmap == NULL)
 		return -1;
-	for (i = 0; i < rl.h.nlisteners; i++) {
+	/* A closed listener stays only while a connection names it. */
+	if ((named = calloc(rl.h.nlisteners + 1, 1)) == NULL)
+		return -1;
+	for (i = 0; i < rl.h.nconns; i++)
+		named[rl.h.conns[i].listener] = 1;
+	for (i = 0; i < rl.h.nlisteners && rc == 0; i++) {
 		l = &rl.h.listeners[i];
-		if (l->kind == HANDOFF_STREAM) {
+		if (l->kind == HANDOFF_CLOSED && !named[i])
+			continue;
+		if (l->kind == HANDOFF_STREAM || l->kind == HANDOFF_CLOSED) {
 			memset(&file, 0, sizeof(file));
 			snprintf(file.path, sizeof(file.path), "%s",
 			    l->unlink_path);
@@ -524,17 +535,18 @@ reload_adopt_listeners(struct server *srv, struct reload_job *job)
 			file.ino = (ino_t)l->file_ino;
 			job->lmap[i] = listener_take_over(srv, l->fd, l->name,
 			    l->fdname, l->unlink_path[0] ? &file : NULL,
-			    l->proxy);
+			    l->proxy, l->spec);
 			if (job->lmap[i] == NULL)
-				return -1;
-		} else if (l->kind == HANDOFF_METRICS) {
-			if (reload_adopt_metrics(l) == -1)
-				return -1;
-		} else if (reload_inheritable(l->fd, 0) == -1 ||
-		    udp_adopt(srv, l->fd, l->fdname[0] ? l->fdname : NULL) != 0)
-			return -1;
+				rc = -1;
+		} else if (l->kind == HANDOFF_METRICS)
+			rc = reload_adopt_metrics(l);
+		else if (reload_inheritable(l->fd, 0) == -1 ||
+		    udp_adopt(srv, l->fd, l->fdname[0] ? l->fdname : NULL,
+		    l->spec) != 0)
+			rc = -1;
 	}
-	return 0;
+	free(named);
+	return rc;
 }
 
 _Static_assert(ADMIT_REFUSED_COUNT == 4 && ADMIT_ACCEPT_COUNT == 3,
@@ -890,7 +902,8 @@ struct reload_udp {
 };
 
 static void
-reload_put_udp(void *arg, int fd, const char *name, const char *fdname)
+reload_put_udp(void *arg, int fd, const char *name, const char *fdname,
+    const char *spec)
 {
 	struct reload_udp *ru = arg;
 	struct handoff_listener l;
@@ -901,6 +914,7 @@ reload_put_udp(void *arg, int fd, const char *name, const char *fdname)
 	l.passed = fdname[0] != '\0';
 	snprintf(l.name, sizeof(l.name), "%s", name);
 	snprintf(l.fdname, sizeof(l.fdname), "%s", fdname);
+	snprintf(l.spec, sizeof(l.spec), "%s", spec);
 	handoff_put_listener(ru->b, &l);
 	ru->n++;
 }
@@ -972,16 +986,20 @@ reload_encode(struct server *srv, struct reload_job *job,
 	for (i = 0; i < job->nlst; i++) {
 		l = job->lst[i];
 		memset(&hl, 0, sizeof(hl));
-		hl.fd = evconnlistener_get_fd(l->evl);
-		hl.kind = HANDOFF_STREAM;
-		hl.passed = l->fdname[0] != '\0';
 		hl.proxy = (uint8_t)l->proxy;
 		snprintf(hl.name, sizeof(hl.name), "%s", l->name);
-		snprintf(hl.fdname, sizeof(hl.fdname), "%s", l->fdname);
-		snprintf(hl.unlink_path, sizeof(hl.unlink_path), "%s",
-		    l->file.path);
-		hl.file_dev = (uint64_t)l->file.dev;
-		hl.file_ino = (uint64_t)l->file.ino;
+		snprintf(hl.spec, sizeof(hl.spec), "%s", l->spec);
+		/* Closed by a reload before: only its connections name it. */
+		hl.kind = l->evl != NULL ? HANDOFF_STREAM : HANDOFF_CLOSED;
+		hl.fd = l->evl != NULL ? evconnlistener_get_fd(l->evl) : -1;
+		if (l->evl != NULL) {
+			hl.passed = l->fdname[0] != '\0';
+			snprintf(hl.fdname, sizeof(hl.fdname), "%s", l->fdname);
+			snprintf(hl.unlink_path, sizeof(hl.unlink_path), "%s",
+			    l->file.path);
+			hl.file_dev = (uint64_t)l->file.dev;
+			hl.file_ino = (uint64_t)l->file.ino;
+		}
 		handoff_put_listener(b, &hl);
 	}
 	udp_foreach(srv, reload_put_udp, &ru);
@@ -1006,9 +1024,9 @@ reload_job_listeners(struct server *srv, struct reload_job *job)
 	job->nconns = calloc(server_workers(srv)->n, sizeof(*job->nconns));
 	if (job->lst == NULL || job->bufs == NULL || job->nconns == NULL)
 		return -1;
+	/* Closed ones too: their connections are handed over. */
 	TAILQ_FOREACH(l, server_listeners(srv), entry)
-		if (l->evl != NULL)
-			job->lst[job->nlst++] = l;
+		job->lst[job->nlst++] = l;
 	return 0;
 }
 
@@ -1025,7 +1043,8 @@ reload_handed(const struct handoff *h, int memfd, int on)
 	rc |= reload_inheritable(memfd, on);
 	rc |= reload_inheritable(rl.exe_fd, on);
 	for (i = 0; i < h->nlisteners; i++)
-		rc |= reload_inheritable(h->listeners[i].fd, on);
+		if (h->listeners[i].kind != HANDOFF_CLOSED)
+			rc |= reload_inheritable(h->listeners[i].fd, on);
 	return rc;
 }
 

@@ -114,6 +114,8 @@ server_counters_sum(const struct server *srv, struct server_counters *c)
 		c->proxy_refused += c->proxy_errors[k];
 	udp_stats_sum(srv, &c->udp);
 	TAILQ_FOREACH(l, &srv->listeners, entry) {
+		if (l->evl == NULL)
+			continue;	/* closed by a reload */
 		if (strncmp(l->name, "unix:", 5) == 0)
 			c->listeners_unix++;
 		else
@@ -414,7 +416,7 @@ server_run(struct server *srv)
 	size_t n = udp_count(srv);
 
 	TAILQ_FOREACH(l, &srv->listeners, entry)
-		n++;
+		n += l->evl != NULL;
 	admit_derive_limit(srv->admit);
 	log_at(LOG_NOTICE, fields_started,
 	    "ready: %zu listeners, %u threads, at most %llu connections", n,

@@ -26,6 +26,7 @@ struct udp_listener {
 	int			 fd;
 	char			 name[ADDR_TEXT_MAX];
 	char			 fdname[64];	/* systemd's, or "" */
+	char			 spec[ADDR_TEXT_MAX];	/* --listen text, or "" */
 	size_t			 bufsize;	/* --max-datagram + 1 */
 	uint8_t			*bufs;		/* UDP_BATCH buffers */
 	struct sockaddr_storage	 peers[UDP_BATCH];
@@ -216,7 +217,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-udp_add(struct server *srv, int fd, const char *fdname)
+udp_add(struct server *srv, int fd, const char *fdname, const char *spec)
 {
 	/* Zeroed: clang-analyzer cannot see getsockname fill it. */
 	struct sockaddr_storage ss = { 0 };
@@ -231,6 +232,8 @@ udp_add(struct server *srv, int fd, const char *fdname)
 	u->fd = fd;
 	if (fdname != NULL)
 		snprintf(u->fdname, sizeof(u->fdname), "%s", fdname);
+	if (spec != NULL)
+		snprintf(u->spec, sizeof(u->spec), "%s", spec);
 	u->bufsize = server_conf(srv)->max_datagram + 1;
 	u->bufs = malloc(u->bufsize * UDP_BATCH);
 	if (u->bufs == NULL || getsockname(fd, (struct sockaddr *)&ss,
@@ -265,9 +268,9 @@ fail:
 }
 
 int
-udp_adopt(struct server *srv, int fd, const char *fdname)
+udp_adopt(struct server *srv, int fd, const char *fdname, const char *spec)
 {
-	if (udp_add(srv, fd, fdname) == -1) {
+	if (udp_add(srv, fd, fdname, spec) == -1) {
 		log_at(LOG_ERR | LOG_ERRNO, NULL, "cannot serve passed "
 		    "datagram socket %d (name %s)", fd, fdname);
 		return -1;
@@ -291,7 +294,8 @@ udp_open(struct server *srv, const struct addr_spec *spec,
 		goto fail;
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
 		goto fail;
-	if (udp_add(srv, fd, NULL) == -1) {
+	if (udp_add(srv, fd, NULL, addr_spec_format(spec, text,
+	    sizeof(text))) == -1) {
 		fd = -1;
 		goto fail;
 	}
@@ -328,7 +332,8 @@ udp_count(const struct server *srv)
 	size_t n = 0;
 
 	TAILQ_FOREACH(u, server_udp(srv), entry)
-		n++;
+		if (u->fd != -1)
+			n++;
 	return n;
 }
 
@@ -357,7 +362,7 @@ udp_foreach(const struct server *srv, udp_foreach_fn fn, void *arg)
 
 	TAILQ_FOREACH(u, server_udp(srv), entry)
 		if (u->fd != -1)
-			fn(arg, u->fd, u->name, u->fdname);
+			fn(arg, u->fd, u->name, u->fdname, u->spec);
 }
 
 void
@@ -377,19 +382,37 @@ udp_stats_carry(struct server *srv, const struct udp_stats *s)
 	u->stats.drop_send += s->drop_send;
 }
 
+/* The struct stays: its counters are summed to the end. */
+static void
+udp_close(struct udp_listener *u)
+{
+	event_free(u->ev);
+	close(u->fd);
+	u->ev = NULL;
+	u->fd = -1;
+}
+
+void
+udp_close_unnamed(struct server *srv, udp_named_fn named)
+{
+	struct udp_listener *u;
+
+	TAILQ_FOREACH(u, server_udp(srv), entry) {
+		if (u->fd == -1 || u->spec[0] == '\0' || named(srv, u->spec))
+			continue;
+		log_notice("no longer listening on %s", u->name);
+		udp_close(u);
+	}
+}
+
 void
 udp_close_all(struct server *srv)
 {
 	struct udp_listener *u;
 
-	TAILQ_FOREACH(u, server_udp(srv), entry) {
-		if (u->fd == -1)
-			continue;
-		event_free(u->ev);
-		close(u->fd);
-		u->ev = NULL;
-		u->fd = -1;
-	}
+	TAILQ_FOREACH(u, server_udp(srv), entry)
+		if (u->fd != -1)
+			udp_close(u);
 }
 
 void

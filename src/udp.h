@@ -35,23 +35,35 @@ TAILQ_HEAD(udp_list, udp_listener);
  */
 int	udp_open(struct server *srv, const struct addr_spec *spec,
 	    const struct addrinfo *ai);
-/* Serves a datagram socket systemd passed; returns 0, or -1 after logging. */
-int	udp_adopt(struct server *srv, int fd, const char *fdname);
+/*
+ * Serves a datagram socket systemd passed (spec NULL), or one a reload
+ * handed over (its --listen text in spec, or NULL); returns 0, or -1
+ * after logging.
+ */
+int	udp_adopt(struct server *srv, int fd, const char *fdname,
+	    const char *spec);
 /*
  * Whether a UDP listener already takes sa (see addr_clashes); if so, its
  * name goes into owner.
  */
 int	udp_clashes(const struct server *srv, const struct sockaddr *sa,
 	    socklen_t len, int dual, char *owner, size_t ownerlen);
+/* The UDP sockets open. */
 size_t	udp_count(const struct server *srv);
 /* Adds every UDP listener's counters to *sum. */
 void	udp_stats_sum(const struct server *srv, struct udp_stats *sum);
 typedef void (*udp_foreach_fn)(void *arg, int fd, const char *name,
-    const char *fdname);
-/* Calls fn for each open UDP socket, in order (fdname: systemd's, or ""). */
+    const char *fdname, const char *spec);
+/*
+ * Calls fn for each open UDP socket, in order (fdname: systemd's, or "";
+ * spec: the --listen text it was opened from, or "").
+ */
 void	udp_foreach(const struct server *srv, udp_foreach_fn fn, void *arg);
 /* Adds the counters of a previous image (a reload) to this one's. */
 void	udp_stats_carry(struct server *srv, const struct udp_stats *s);
+typedef int (*udp_named_fn)(const struct server *srv, const char *spec);
+/* A reload: closes the sockets echod opened whose spec is not named. */
+void	udp_close_unnamed(struct server *srv, udp_named_fn named);
 /* Stops serving: closes our sockets (passed ones stay with systemd). */
 void	udp_close_all(struct server *srv);
 /* Frees what udp_close_all left for the final counters. */

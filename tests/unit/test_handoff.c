@@ -59,7 +59,10 @@ sample_conn(struct handoff_conn *c, int fd, uint32_t listener, size_t plen)
 	c->pending_len = (uint32_t)plen;
 }
 
-/* Two listeners, three connections, one of them built by a "worker". */
+/*
+ * Four listeners (passed, UDP, metrics, closed), three connections, one
+ * of them built by a "worker".
+ */
 static void
 build(struct handoff_buf *b)
 {
@@ -79,6 +82,10 @@ build(struct handoff_buf *b)
 	handoff_put_listener(b, &l);
 	sample_listener(&l, 10, HANDOFF_METRICS, 0);
 	handoff_put_listener(b, &l);
+	sample_listener(&l, -1, HANDOFF_CLOSED, 0);
+	l.proxy = 1;
+	l.unlink_path[0] = '\0';
+	handoff_put_listener(b, &l);
 	sample_conn(&c, 5, 0, sizeof(pending));
 	p = handoff_put_conn(b, &c);
 	assert_non_null(p);
@@ -86,11 +93,11 @@ build(struct handoff_buf *b)
 	sample_conn(&c, 6, 0, 0);
 	handoff_put_conn(b, &c);
 	memset(&w, 0, sizeof(w));
-	sample_conn(&c, 9, 0, 3);
+	sample_conn(&c, 9, 3, 3);
 	memcpy(handoff_put_conn(&w, &c), "abc", 3);
 	handoff_append(b, &w);
 	handoff_buf_free(&w);
-	assert_int_equal(handoff_end(b, 3, 3, 42), 0);
+	assert_int_equal(handoff_end(b, 4, 3, 42), 0);
 }
 
 static void
@@ -122,7 +129,7 @@ test_round_trip(void **state)
 	assert_int_equal(h.paused_us, 42);
 	for (i = 0; i < HANDOFF_NCOUNTERS; i++)
 		assert_int_equal(h.counters[i], 0x0102030405060708ULL * (i + 1));
-	assert_int_equal(h.nlisteners, 3);
+	assert_int_equal(h.nlisteners, 4);
 	assert_int_equal(h.listeners[0].fd, 3);
 	assert_int_equal(h.listeners[0].kind, HANDOFF_STREAM);
 	assert_int_equal(h.listeners[0].passed, 1);
@@ -140,6 +147,10 @@ test_round_trip(void **state)
 	assert_int_equal(h.listeners[2].kind, HANDOFF_METRICS);
 	assert_int_equal(h.listeners[2].fd, 10);
 	assert_string_equal(h.listeners[2].spec, "127.0.0.1:7010");
+	assert_int_equal(h.listeners[3].kind, HANDOFF_CLOSED);
+	assert_int_equal(h.listeners[3].fd, -1);
+	assert_int_equal(h.listeners[3].proxy, 1);
+	assert_int_equal(h.conns[2].listener, 3);
 	assert_int_equal(h.nconns, 3);
 	assert_int_equal(h.conns[0].fd, 5);
 	assert_int_equal(h.conns[0].id, 1005);
@@ -246,14 +257,14 @@ test_absurd_counts(void **state)
 
 	(void)state;
 	build(&b);
-	assert_int_equal(handoff_end(&b, 3, HANDOFF_MAX_CONNS, 0), 0);
+	assert_int_equal(handoff_end(&b, 4, HANDOFF_MAX_CONNS, 0), 0);
 	refused(b.data, b.len, "do not fit");
-	assert_int_equal(handoff_end(&b, 3, UINT32_MAX, 0), 0);
+	assert_int_equal(handoff_end(&b, 4, UINT32_MAX, 0), 0);
 	refused(b.data, b.len, "do not fit");
 	assert_int_equal(handoff_end(&b, UINT32_MAX, 3, 0), 0);
 	refused(b.data, b.len, "do not fit");
 	/* Fewer records than there are bytes for: the rest is trailing. */
-	assert_int_equal(handoff_end(&b, 3, 2, 0), 0);
+	assert_int_equal(handoff_end(&b, 4, 2, 0), 0);
 	refused(b.data, b.len, "after the last record");
 	handoff_buf_free(&b);
 }
@@ -298,7 +309,16 @@ static void dup_fd(struct handoff_listener *l, struct handoff_conn *c)
 static void stdin_fd(struct handoff_listener *l, struct handoff_conn *c)
 { (void)l; c->fd = 0; }
 static void negative_fd(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->fd = -2; }
+static void stream_no_fd(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->fd = -1; }
+static void closed_fd(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_CLOSED; l->unlink_path[0] = '\0'; }
+static void closed_file(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_CLOSED; l->fd = -1; }
+static void closed_passed(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)c; l->kind = HANDOFF_CLOSED; l->fd = -1; l->passed = 1;
+  l->unlink_path[0] = '\0'; }
 static void no_name(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->name[0] = '\0'; }
 static void udp_proxy(struct handoff_listener *l, struct handoff_conn *c)
@@ -329,6 +349,10 @@ test_bad_records(void **state)
 	refused_with(dup_fd, "named twice");
 	refused_with(stdin_fd, "named twice, or is 0-2");
 	refused_with(negative_fd, "0-2");
+	refused_with(stream_no_fd, "listener 0 is malformed");
+	refused_with(closed_fd, "listener 0 is malformed");
+	refused_with(closed_file, "listener 0 is malformed");
+	refused_with(closed_passed, "listener 0 is malformed");
 	refused_with(no_name, "listener 0 is malformed");
 	refused_with(passed_unlink, "listener 0 is malformed");
 	refused_with(udp_proxy, "listener 0 is malformed");
