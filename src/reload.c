@@ -10,7 +10,6 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -68,6 +67,15 @@ static struct {
 	char		  failure[512];	/* the last reload's, for STATUS= */
 	uint64_t	  reloads;
 	unsigned	  retries;	/* of this reload, while mid-header */
+	int		  busy;		/* a reload is under way */
+	int		  again;	/* a SIGHUP came meanwhile */
+	struct {			/* the pre-flight under way */
+		pid_t	  pid;
+		int	  fd;		/* its output */
+		size_t	  n;
+		uint64_t  deadline;	/* ms, monotonic */
+		char	  out[RELOAD_PREFLIGHT_OUT];
+	} child;
 	/* What a previous image handed this one. */
 	int		  fd;		/* the hand-off memfd, or -1 */
 	int		  prev_exe_fd;	/* the previous image, or -1 */
@@ -689,30 +697,6 @@ reload_adopt(struct server *srv)
 	return 0;
 }
 
-/* Reads the child's output until EOF or the deadline; -1 on timeout. */
-static int
-reload_read_child(int fd, char *out, size_t len)
-{
-	uint64_t deadline = clock_monotonic_ms() + PREFLIGHT_MS, now;
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	size_t n = 0;
-	ssize_t r;
-
-	for (;;) {
-		if ((now = clock_monotonic_ms()) >= deadline)
-			return -1;
-		if (poll(&pfd, 1, (int)(deadline - now)) <= 0)
-			continue;
-		r = read(fd, out + n, len - 1 - n);
-		if (r == 0 || (r == -1 && errno != EINTR))
-			break;
-		if (r > 0 && (n += (size_t)r) == len - 1)
-			break;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
 /*
  * The child's verdict: its last line "echod VERSION hand-off N" after the
  * settings, or its first line (the error) if it failed.
@@ -761,20 +745,96 @@ reload_verdict(const char *out, int status, char *why, size_t len)
 	return 0;
 }
 
+static void reload_child(evutil_socket_t, short, void *);
+
+/* Until the child's output ends or its deadline: a once-event each turn. */
+static int
+reload_child_wait(struct server *srv)
+{
+	uint64_t now = clock_monotonic_ms();
+	uint64_t left = rl.child.deadline > now ? rl.child.deadline - now : 0;
+	struct timeval tv = { (time_t)(left / 1000),
+	    (suseconds_t)(left % 1000 * 1000) };
+
+	return event_base_once(server_base(srv), rl.child.fd,
+	    EV_READ | EV_TIMEOUT, reload_child, srv, &tv);
+}
+
+/* Closed first: a child still writing gets EPIPE, not a parent waiting. */
+static int
+reload_child_reap(void)
+{
+	int status = 0;
+
+	close(rl.child.fd);
+	rl.child.fd = -1;
+	while (waitpid(rl.child.pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return status;
+}
+
+/* Reads what the child wrote; 1 once its output is over, else 0. */
+static int
+reload_child_read(void)
+{
+	size_t room = sizeof(rl.child.out) - 1;
+	ssize_t r;
+
+	for (;;) {
+		r = read(rl.child.fd, rl.child.out + rl.child.n,
+		    room - rl.child.n);
+		if (r > 0 && (rl.child.n += (size_t)r) < room)
+			continue;
+		if (r == -1 && errno == EINTR)
+			continue;
+		return !(r == -1 && errno == EAGAIN);
+	}
+}
+
+static void reload_preflown(struct server *srv, int ok, const char *why);
+
+/* The pre-flight wrote, ended, or ran out of time. */
+static void
+reload_child(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	char why[512];
+	int status;
+
+	(void)fd;
+	if (!(what & EV_TIMEOUT) && !reload_child_read()) {
+		if (reload_child_wait(srv) == 0)
+			return;
+		what = EV_TIMEOUT;	/* cannot wait: as good as none */
+	}
+	if (what & EV_TIMEOUT) {
+		kill(rl.child.pid, SIGKILL);
+		(void)reload_child_reap();
+		snprintf(why, sizeof(why), "%.200s --check-config did not "
+		    "answer in %d s", rl.path, PREFLIGHT_MS / 1000);
+		reload_preflown(srv, 0, why);
+		return;
+	}
+	rl.child.out[rl.child.n] = '\0';
+	status = reload_child_reap();
+	reload_preflown(srv, reload_verdict(rl.child.out, status, why,
+	    sizeof(why)) == 0, why);
+}
+
 /*
- * Runs BINARY ARGS --check-config --handoff-version: the new binary reads
- * echod.conf and the command line and says which hand-off it reads,
- * touching no socket.
+ * Starts BINARY ARGS --check-config --handoff-version: the new binary
+ * reads echod.conf and the command line and says which hand-off it reads,
+ * touching no socket.  Its answer is read on the main loop (reload_child),
+ * which serves on meanwhile.
  */
 static int
-reload_preflight(char *why, size_t len)
+reload_preflight(struct server *srv, char *why, size_t len)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	char out[RELOAD_PREFLIGHT_OUT], **args = NULL;
+	char **args = NULL;
 	size_t argc = 0;
-	int p[2] = { -1, -1 }, status = 0, err, rc = -1, timed_out;
-	pid_t pid;
+	int p[2] = { -1, -1 }, err, rc = -1;
 	sigset_t none;
 
 	if (rl.exe_fd == -1 || rl.argv == NULL) {
@@ -785,7 +845,7 @@ reload_preflight(char *why, size_t len)
 	while (rl.argv[argc] != NULL)
 		argc++;
 	if ((args = calloc(argc + 3, sizeof(*args))) == NULL ||
-	    pipe2(p, O_CLOEXEC) == -1) {
+	    pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1) {
 		snprintf(why, len, "pre-flight: %s", strerror(errno));
 		goto out;
 	}
@@ -799,24 +859,24 @@ reload_preflight(char *why, size_t len)
 	sigemptyset(&none);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
-	err = posix_spawn(&pid, rl.path, &fa, &at, args, environ);
+	err = posix_spawn(&rl.child.pid, rl.path, &fa, &at, args, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
-	close(p[1]);
-	p[1] = -1;
 	if (err != 0) {
 		snprintf(why, len, "cannot run %.200s: %s", rl.path, strerror(err));
 		goto out;
 	}
-	if ((timed_out = reload_read_child(p[0], out, sizeof(out))) == -1)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (timed_out == -1)
-		snprintf(why, len, "%.200s --check-config did not answer in "
-		    "%d s", rl.path, PREFLIGHT_MS / 1000);
-	else
-		rc = reload_verdict(out, status, why, len);
+	rl.child.fd = p[0];
+	p[0] = -1;
+	rl.child.n = 0;
+	rl.child.deadline = clock_monotonic_ms() + PREFLIGHT_MS;
+	if (reload_child_wait(srv) == -1) {
+		kill(rl.child.pid, SIGKILL);
+		(void)reload_child_reap();
+		snprintf(why, len, "pre-flight: cannot wait for %.200s", rl.path);
+		goto out;
+	}
+	rc = 0;
 out:
 	if (p[0] != -1)
 		close(p[0]);
@@ -1101,6 +1161,18 @@ reload_settings_fd(const struct config *conf)
 	return fd;
 }
 
+/*
+ * A SIGHUP that came during this reload, sent again: blocked, it stays
+ * pending (across the exec, too) and makes the next reload.
+ */
+static void
+reload_again(void)
+{
+	if (rl.again)
+		(void)kill(getpid(), SIGHUP);
+	rl.again = 0;
+}
+
 /* Writes, checks and passes the hand-off; returns only if exec failed. */
 static void
 reload_exec_handoff(struct reload_job *job, uint64_t paused_us, char *why,
@@ -1133,8 +1205,10 @@ reload_exec_handoff(struct reload_job *job, uint64_t paused_us, char *why,
 		goto out_check;
 	}
 	if (reload_handed(&check, memfd, 1) == 0 &&
-	    reload_inheritable(conf_fd, 1) == 0)
+	    reload_inheritable(conf_fd, 1) == 0) {
+		reload_again();
 		execve(rl.path, rl.argv, envp);
+	}
 	snprintf(why, len, "cannot execute %.200s: %s", rl.path, strerror(errno));
 	reload_handed(&check, memfd, 0);
 out_check:
@@ -1228,26 +1302,54 @@ reload_failure(void)
 	return rl.failure[0] != '\0' ? rl.failure : NULL;
 }
 
+/* The reload is over, here: a SIGHUP that came meanwhile reloads again. */
+static void
+reload_over(void)
+{
+	rl.busy = 0;
+	rl.retries = 0;
+	reload_again();
+}
+
+static void
+reload_attempt(struct server *srv)
+{
+	char why[512];
+
+	if (admit_stopping(server_admit(srv))) {
+		log_notice("shutting down: not reloading");
+		reloadctl_answer(0, "shutting down");
+		reload_over();
+		return;
+	}
+	if (reload_preflight(srv, why, sizeof(why)) == -1) {
+		reload_failed(why);
+		reload_over();
+	}
+}
+
 static void
 reload_retry(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	reload_start(arg);
+	reload_attempt(arg);
 }
 
-void
-reload_start(struct server *srv)
+/* The pre-flight's verdict: exec, or try again later, or give up. */
+static void
+reload_preflown(struct server *srv, int ok, const char *verdict)
 {
 	struct timeval tv = { 0, RELOAD_RETRY_MS * 1000 };
 	unsigned midheader = 0;
 	char why[512];
 
-	if (admit_stopping(server_admit(srv))) {
-		log_warning("SIGHUP while shutting down: not reloading");
+	snprintf(why, sizeof(why), "%s", verdict);
+	if (ok && admit_stopping(server_admit(srv))) {
+		reload_attempt(srv);	/* says why not */
 		return;
 	}
-	if (reload_preflight(why, sizeof(why)) == 0) {
+	if (ok) {
 		log_notice("SIGHUP: reloading %s (%s) with %llu connections",
 		    rl.path, rl.next, (unsigned long long)admit_open(server_admit(srv)));
 		reload_exec(srv, why, sizeof(why), &midheader);
@@ -1256,12 +1358,29 @@ reload_start(struct server *srv)
 	 * A header takes at most PROXYWAIT_DEADLINE_MS: try again shortly,
 	 * as long as that could take.
 	 */
-	if (midheader > 0 && ++rl.retries <= RELOAD_RETRIES) {
+	if (midheader > 0 && ++rl.retries <= RELOAD_RETRIES &&
+	    event_base_once(server_base(srv), -1, EV_TIMEOUT, reload_retry, srv,
+	    &tv) == 0) {
 		log_info("reload: %s: trying again", why);
-		event_base_once(server_base(srv), -1, EV_TIMEOUT, reload_retry, srv,
-		    &tv);
 		return;
 	}
-	rl.retries = 0;
 	reload_failed(why);
+	reload_over();
+}
+
+void
+reload_start(struct server *srv)
+{
+	if (admit_stopping(server_admit(srv))) {
+		log_warning("SIGHUP while shutting down: not reloading");
+		return;
+	}
+	/* One at a time; more SIGHUPs meanwhile make one more reload. */
+	if (rl.busy) {
+		rl.again = 1;
+		log_notice("SIGHUP during a reload: reloading again after it");
+		return;
+	}
+	rl.busy = 1;
+	reload_attempt(srv);
 }

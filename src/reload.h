@@ -18,10 +18,14 @@
  *                                       image's settings, sealed in a
  *                                       memfd before its exec; it adopts)
  *
+ * The pre-flight's answer is read on the main loop, which serves on
+ * meanwhile, and so is the wait for PROXY headers (tried again every
+ * RELOAD_RETRY_MS).  SIGHUPs during all that make one more reload once
+ * this one is over (sent again to the process: pending and blocked, it
+ * survives the exec); a SIGTERM drains at once and the reload is dropped.
  * Signals are blocked and read from a signalfd one at a time (server.c):
- * one arriving during a reload stays pending in the kernel across the
- * exec and is handled by the image that serves afterwards.  A second
- * SIGHUP makes a second reload once the first is done; SIGTERM drains.
+ * one arriving while the loops are paused for the hand-off stays pending
+ * in the kernel across the exec and is handled by the image after.
  */
 #ifndef ECHOD_RELOAD_H
 #define ECHOD_RELOAD_H

@@ -7,8 +7,9 @@
    fails after every worker saved its connections; they resume, the
    pending echo of a stalled client is intact, no descriptor leaks.
 4. SIGHUP during the shutdown drain is ignored; the drain goes on.
-5. SIGTERM right behind SIGHUP waits for the reload's outcome, then
-   drains and exits 0; two SIGHUPs in a row reload twice or once.
+5. SIGTERM right behind SIGHUP drains and exits 0 (a reload still in
+   its pre-flight is dropped, not failed); two SIGHUPs in a row reload
+   twice, or once if the kernel merged them.
 """
 import os
 import shutil
