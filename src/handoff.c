@@ -308,6 +308,9 @@ decode_conn(struct reader *r, const struct handoff *h, struct handoff_conn *c)
 	if (r->bad || c->listener >= h->nlisteners ||
 	    !handoff_stream(&h->listeners[c->listener]) ||
 	    (c->flags & ~HANDOFF_CONN_FLAGS) != 0 ||
+	    ((c->flags & HANDOFF_MIDHEADER) && (c->flags != HANDOFF_MIDHEADER ||
+	    !h->listeners[c->listener].proxy ||
+	    c->pending_len > HANDOFF_HELD_MAX)) ||
 	    c->bytes_out > c->bytes_in ||
 	    c->bytes_in - c->bytes_out != c->pending_len ||
 	    (c->peer_family != AF_UNSPEC && c->peer_family != AF_INET &&

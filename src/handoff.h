@@ -24,7 +24,7 @@
 
 /* Bump on any change of the layout; a build may set it to test refusal. */
 #ifndef HANDOFF_VERSION
-#define HANDOFF_VERSION		3
+#define HANDOFF_VERSION		4
 #endif
 
 #define HANDOFF_HEADER_SIZE	48
@@ -90,7 +90,15 @@ struct handoff_listener {
 #define HANDOFF_DRAINING	0x04
 #define HANDOFF_LINGERING	0x08
 #define HANDOFF_VIA_PROXY	0x10	/* lb_* name the balancer */
-#define HANDOFF_CONN_FLAGS	0x1f
+/*
+ * Still sending its PROXY header: the peer is the balancer, pending what
+ * was taken of the header (the rest is in the socket), window_us the
+ * header's deadline; on a proxy listener, with no other flag.
+ */
+#define HANDOFF_MIDHEADER	0x20
+#define HANDOFF_CONN_FLAGS	0x3f
+/* The most a mid-header connection holds (above PROXY_HEADER_MAX). */
+#define HANDOFF_HELD_MAX	4096
 
 struct handoff_conn {
 	int		 fd;

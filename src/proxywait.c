@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 
 #include "admit.h"
 #include "conn.h"
+#include "handoff.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxywait.h"
@@ -27,6 +30,8 @@ struct proxywait {
 	uint8_t			*buf;
 	size_t			 have;
 };
+
+_Static_assert(PROXY_HEADER_MAX <= HANDOFF_HELD_MAX, "a held header is handed over");
 
 /* One limiter per message, so "suppressed N" counts its own kind. */
 static struct log_ratelimit proxy_rl = LOG_RATELIMIT_INIT(10000, 5);
@@ -200,8 +205,9 @@ proxywait_readable(evutil_socket_t fd, short what, void *arg)
 		    "no whole header within 3 seconds");
 }
 
-void
-proxywait_start(struct worker *w, const struct worker_conn *wc)
+static struct proxywait *
+proxywait_new(struct worker *w, const struct worker_conn *wc,
+    uint64_t deadline_ms)
 {
 	struct proxywait *pw;
 
@@ -209,15 +215,102 @@ proxywait_start(struct worker *w, const struct worker_conn *wc)
 		proxywait_discard(wc->fd);
 		close(wc->fd);
 		admit_refuse(w->admit, wc->source, ADMIT_REFUSED_SETUP);
-		return;
+		return NULL;
 	}
 	pw->w = w;
 	pw->wc = *wc;
-	pw->deadline_ms = clock_monotonic_ms() + PROXYWAIT_DEADLINE_MS;
+	pw->deadline_ms = deadline_ms;
 	event_assign(&pw->ev, w->base, wc->fd, EV_READ, proxywait_readable, pw);
 	TAILQ_INSERT_TAIL(&w->proxywaits, pw, entry);
+	return pw;
+}
+
+void
+proxywait_start(struct worker *w, const struct worker_conn *wc)
+{
+	struct proxywait *pw;
+
+	pw = proxywait_new(w, wc, clock_monotonic_ms() + PROXYWAIT_DEADLINE_MS);
 	/* A balancer sends the header at once: it is likely there already. */
+	if (pw != NULL)
+		proxywait_read(pw);
+}
+
+void
+proxywait_adopt(struct worker *w, const struct worker_conn *wc,
+    const struct handoff_conn *rec)
+{
+	struct proxywait *pw;
+
+	if ((pw = proxywait_new(w, wc, rec->window_us / 1000)) == NULL)
+		return;
+	if (rec->pending_len > 0) {
+		if ((pw->buf = malloc(PROXY_HEADER_MAX)) == NULL) {
+			proxywait_refuse(pw, PROXY_ERR_TRUNCATED,
+			    "cannot keep a partial header");
+			return;
+		}
+		memcpy(pw->buf, rec->pending, rec->pending_len);
+		pw->have = rec->pending_len;
+	}
 	proxywait_read(pw);
+}
+
+/* The balancer's address and the socket's family, as conn_save has them. */
+static void
+proxywait_save_peer(const struct proxywait *pw, struct handoff_conn *rec)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&pw->wc.sa;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)&pw->wc.sa;
+
+	rec->lb_family = (uint8_t)pw->wc.sa.ss_family;
+	if (rec->lb_family == AF_INET) {
+		memcpy(rec->peer_addr, &sin->sin_addr, 4);
+		rec->peer_port = sin->sin_port;
+	} else if (rec->lb_family == AF_INET6) {
+		memcpy(rec->peer_addr, &sin6->sin6_addr, 16);
+		rec->peer_port = sin6->sin6_port;
+	} else
+		rec->lb_family = AF_UNIX;
+	rec->peer_family = rec->lb_family == AF_UNIX ? AF_UNSPEC :
+	    rec->lb_family;
+}
+
+int
+proxywait_save(struct worker *w, proxywait_index_fn index, void *arg,
+    struct handoff_buf *b, uint32_t *n)
+{
+	const struct proxywait *pw;
+	struct handoff_conn rec;
+	uint8_t *p;
+
+	TAILQ_FOREACH(pw, &w->proxywaits, entry) {
+		memset(&rec, 0, sizeof(rec));
+		rec.fd = pw->wc.fd;
+		rec.listener = index(arg, pw->wc.listener);
+		rec.id = pw->wc.id;
+		rec.bytes_in = pw->have;
+		rec.window_us = pw->deadline_ms * 1000;
+		rec.flags = HANDOFF_MIDHEADER;
+		rec.pending_len = (uint32_t)pw->have;
+		proxywait_save_peer(pw, &rec);
+		if ((p = handoff_put_conn(b, &rec)) == NULL)
+			return -1;
+		if (pw->have > 0)
+			memcpy(p, pw->buf, pw->have);
+		(*n)++;
+	}
+	return 0;
+}
+
+void
+proxywait_inheritable(struct worker *w, int on)
+{
+	const struct proxywait *pw;
+
+	TAILQ_FOREACH(pw, &w->proxywaits, entry)
+		(void)fcntl(pw->wc.fd, F_SETFD, on ? 0 : FD_CLOEXEC);
 }
 
 void
@@ -229,15 +322,4 @@ proxywait_close_all(struct worker *w)
 		next = TAILQ_NEXT(pw, entry);
 		proxywait_drop(pw);
 	}
-}
-
-size_t
-proxywait_count(const struct worker *w)
-{
-	const struct proxywait *pw;
-	size_t n = 0;
-
-	TAILQ_FOREACH(pw, &w->proxywaits, entry)
-		n++;
-	return n;
 }

@@ -51,9 +51,6 @@ _Static_assert(HANDOFF_NAME_MAX > ADDR_TEXT_MAX, "a listener name fits");
 #define ENV_CONF	"ECHOD_HANDOFF_CONF_FD"
 /* How long the new binary may take to check its settings. */
 #define PREFLIGHT_MS	10000
-/* While connections are mid PROXY header: every so often, for so long. */
-#define RELOAD_RETRY_MS		50
-#define RELOAD_RETRIES		(2 * PROXYWAIT_DEADLINE_MS / RELOAD_RETRY_MS)
 /* Room for --check-config's settings and the hand-off line after them. */
 #define RELOAD_PREFLIGHT_OUT	65536
 /* Metrics sockets handed over, at most (metrics.c serves as many). */
@@ -66,7 +63,6 @@ static struct {
 	char		  next[128];	/* the new binary's version, as checked */
 	char		  failure[512];	/* the last reload's, for STATUS= */
 	uint64_t	  reloads;
-	unsigned	  retries;	/* of this reload, while mid-header */
 	int		  busy;		/* a reload is under way */
 	int		  again;	/* a SIGHUP came meanwhile */
 	struct {			/* the pre-flight under way */
@@ -104,7 +100,6 @@ struct reload_job {
 	unsigned		 waiting;
 	int			 resume;	/* the exec failed: serve on */
 	int			 busy;		/* a worker could not be asked */
-	unsigned		 midheader;	/* still reading a PROXY header */
 	struct server		*srv;
 	struct listener		**lst;		/* open listeners, by index */
 	uint32_t		 nlst;
@@ -420,6 +415,15 @@ reload_adopt_share(struct worker *w, struct reload_job *job, uint32_t first)
 		    &lb);
 		if (!job->cloexec_done)
 			(void)reload_inheritable(rec->fd, 0);
+		if (rec->flags & HANDOFF_MIDHEADER) {
+			/* Not set up yet; the client is known after its header. */
+			wc.handed = 0;
+			lb.ss_family = AF_UNIX;
+			admit_adopt(server_admit(srv), (struct sockaddr *)&lb,
+			    &wc.source);
+			proxywait_adopt(w, &wc, rec);
+			continue;
+		}
 		admit_adopt(server_admit(srv), (struct sockaddr *)&wc.sa,
 		    &wc.source);
 		conn_adopt(w, &wc, rec->flags & HANDOFF_VIA_PROXY ? &lb : NULL,
@@ -908,6 +912,13 @@ reload_conns_inheritable(struct worker *w, int on)
 
 	TAILQ_FOREACH(c, &w->conns, entry)
 		(void)reload_inheritable(bufferevent_getfd(c->bev), on);
+	proxywait_inheritable(w, on);
+}
+
+static uint32_t
+reload_index_of(void *arg, const struct listener *l)
+{
+	return reload_listener_index(arg, l);
 }
 
 /*
@@ -920,9 +931,10 @@ reload_save_worker(struct worker *w, void *arg)
 	struct reload_job *job = arg;
 	struct conn *c;
 
-	/* Not handed over: such a reload waits until their headers are in. */
-	__atomic_add_fetch(&job->midheader, (unsigned)proxywait_count(w),
-	    __ATOMIC_RELAXED);
+	/* Mid-header ones too: nobody holds a reload off with a slow header. */
+	if (proxywait_save(w, reload_index_of, job, &job->bufs[w->index],
+	    &job->nconns[w->index]) == -1)
+		job->bufs[w->index].failed = 1;
 	TAILQ_FOREACH(c, &w->conns, entry) {
 		if (conn_save(c, reload_listener_index(job, c->listener),
 		    &job->bufs[w->index]) == -1) {
@@ -1224,7 +1236,7 @@ out:
 
 /* Pauses every worker, hands over, and execs; returns if it failed. */
 static void
-reload_exec(struct server *srv, char *why, size_t len, unsigned *midheader)
+reload_exec(struct server *srv, char *why, size_t len)
 {
 	struct reload_job job;
 	uint64_t paused_us;
@@ -1251,12 +1263,8 @@ reload_exec(struct server *srv, char *why, size_t len, unsigned *midheader)
 	reload_job_wait(&job);
 	if (job.busy)
 		snprintf(why, len, "a worker could not be paused");
-	else if (job.midheader > 0)
-		snprintf(why, len, "%u connections are sending their PROXY "
-		    "header", job.midheader);
 	else
 		reload_exec_handoff(&job, paused_us, why, len);
-	*midheader = job.midheader;
 	reload_conns_inheritable(&server_workers(srv)->v[0], 0);
 	reload_resume(&job, held);
 	reload_job_free(&job);
@@ -1307,7 +1315,6 @@ static void
 reload_over(void)
 {
 	rl.busy = 0;
-	rl.retries = 0;
 	reload_again();
 }
 
@@ -1328,20 +1335,10 @@ reload_attempt(struct server *srv)
 	}
 }
 
-static void
-reload_retry(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	reload_attempt(arg);
-}
-
-/* The pre-flight's verdict: exec, or try again later, or give up. */
+/* The pre-flight's verdict: exec, or give up. */
 static void
 reload_preflown(struct server *srv, int ok, const char *verdict)
 {
-	struct timeval tv = { 0, RELOAD_RETRY_MS * 1000 };
-	unsigned midheader = 0;
 	char why[512];
 
 	snprintf(why, sizeof(why), "%s", verdict);
@@ -1352,17 +1349,7 @@ reload_preflown(struct server *srv, int ok, const char *verdict)
 	if (ok) {
 		log_notice("SIGHUP: reloading %s (%s) with %llu connections",
 		    rl.path, rl.next, (unsigned long long)admit_open(server_admit(srv)));
-		reload_exec(srv, why, sizeof(why), &midheader);
-	}
-	/*
-	 * A header takes at most PROXYWAIT_DEADLINE_MS: try again shortly,
-	 * as long as that could take.
-	 */
-	if (midheader > 0 && ++rl.retries <= RELOAD_RETRIES &&
-	    event_base_once(server_base(srv), -1, EV_TIMEOUT, reload_retry, srv,
-	    &tv) == 0) {
-		log_info("reload: %s: trying again", why);
-		return;
+		reload_exec(srv, why, sizeof(why));
 	}
 	reload_failed(why);
 	reload_over();

@@ -332,6 +332,12 @@ static void metrics_no_spec(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->kind = HANDOFF_METRICS; l->proxy = 0; l->spec[0] = '\0'; }
 static void metrics_proxy(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->kind = HANDOFF_METRICS; }
+static void midheader(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)l; c->flags = HANDOFF_MIDHEADER; }
+static void midheader_plain(struct handoff_listener *l, struct handoff_conn *c)
+{ l->proxy = 0; c->flags = HANDOFF_MIDHEADER; }
+static void midheader_paused(struct handoff_listener *l, struct handoff_conn *c)
+{ (void)l; c->flags = HANDOFF_MIDHEADER | HANDOFF_READ_PAUSED; }
 static void passed_unlink(struct handoff_listener *l, struct handoff_conn *c)
 { (void)c; l->passed = 1; strcpy(l->unlink_path, "/run/x.sock"); }
 
@@ -357,9 +363,50 @@ test_bad_records(void **state)
 	refused_with(passed_unlink, "listener 0 is malformed");
 	refused_with(udp_proxy, "listener 0 is malformed");
 	refused_with(metrics_parent, "connection 0 is malformed");
+	refused_with(midheader_plain, "connection 0 is malformed");
+	refused_with(midheader_paused, "connection 0 is malformed");
 	refused_with(metrics_passed, "listener 0 is malformed");
 	refused_with(metrics_no_spec, "listener 0 is malformed");
 	refused_with(metrics_proxy, "listener 0 is malformed");
+}
+
+/* A connection mid PROXY header: accepted, but not holding too much. */
+static void
+test_midheader(void **state)
+{
+	uint64_t counters[HANDOFF_NCOUNTERS] = { 0 };
+	static uint8_t held[HANDOFF_HELD_MAX + 1];
+	struct handoff_listener l;
+	struct handoff_conn c;
+	struct handoff_buf b;
+	struct handoff h;
+	char why[256];
+	size_t len;
+
+	(void)state;
+	for (len = 11; len <= HANDOFF_HELD_MAX + 1; len += HANDOFF_HELD_MAX
+	    - 10) {
+		sample_listener(&l, 3, HANDOFF_STREAM, 0);
+		sample_conn(&c, 4, 0, 0);
+		midheader(&l, &c);
+		c.bytes_in = len;
+		c.bytes_out = 0;
+		c.pending_len = (uint32_t)len;
+		handoff_begin(&b, counters);
+		handoff_put_listener(&b, &l);
+		memcpy(handoff_put_conn(&b, &c), held, len);
+		assert_int_equal(handoff_end(&b, 1, 1, 0), 0);
+		if (len > HANDOFF_HELD_MAX)
+			refused(b.data, b.len, "connection 0 is malformed");
+		else {
+			assert_int_equal(handoff_decode(b.data, b.len, &h, why,
+			    sizeof(why)), 0);
+			assert_int_equal(h.conns[0].flags, HANDOFF_MIDHEADER);
+			assert_int_equal(h.conns[0].pending_len, len);
+			handoff_free(&h);
+		}
+		handoff_buf_free(&b);
+	}
 }
 
 /* A string longer than its field, or with a NUL in it. */
@@ -423,6 +470,7 @@ main(void)
 		cmocka_unit_test(test_absurd_counts),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_bad_strings),
+		cmocka_unit_test(test_midheader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
