@@ -1,11 +1,15 @@
 /* conffile.c - echod.conf: lines to opt_set(), settings back to lines. */
 #include "config.h"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "conffile.h"
 
@@ -254,6 +258,33 @@ fail:
 	return -1;
 }
 
+/*
+ * A regular file (or /dev/null, the documented "no settings"), else NULL
+ * with EISDIR or EINVAL: a FIFO or a device would block a check or a reload's
+ * pre-flight for as long as nobody writes, as sshd knows.
+ */
+static FILE *
+conffile_open(const char *path)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || (!S_ISREG(st.st_mode) &&
+	    !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, 0) == -1 || (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 int
 conffile_load(const struct conffile *cf, int must_exist, char **text,
     char *why, size_t whylen)
@@ -263,11 +294,12 @@ conffile_load(const struct conffile *cf, int must_exist, char **text,
 	int rc, err;
 
 	*text = NULL;
-	if ((f = fopen(cf->path, "r")) == NULL) {
+	if ((f = conffile_open(cf->path)) == NULL) {
 		if (!must_exist && (errno == ENOENT || errno == ENOTDIR))
 			return 0;
-		snprintf(why, whylen, "cannot open %s: %s", cf->path,
-		    strerror(errno));
+		snprintf(why, whylen, "%s %s: %s", errno == EINVAL ?
+		    "not reading" : "cannot open", cf->path, errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
 		return EX_NOINPUT;
 	}
 	errno = 0;

@@ -8,11 +8,16 @@ the test makes once it has seen (or not) its echo.  Before, the echo took
 the whole pre-flight.
 
 A SIGHUP during the pre-flight is not lost: one more reload follows.
+
+--check-config on a FIFO blocked forever in open(2) (and so would the
+pre-flight, for its 10 s): a settings file that is not a regular file (or
+/dev/null) is refused at once with one line and exit 66, as sshd does.
 """
 import os
 import signal
+import subprocess
 
-from harness import tempdir, wait_until
+from harness import scaled, tempdir, wait_until
 from reloadtest import ECHOD, OUTCOME, Echod, install, install_script, run
 
 
@@ -30,7 +35,7 @@ def preflight_running(pid):
     return False
 
 
-def test():
+def reload_serves_on():
     path = os.path.join(tempdir(), "echod")
     go = os.path.join(tempdir(), "go")
     install(ECHOD, path)
@@ -67,6 +72,20 @@ def test():
         assert client.recv(1) == b"c"
         client.close()
         assert d.stop() == 0
+
+
+def fifo_refused():
+    fifo = os.path.join(tempdir(), "fifo.conf")
+    os.mkfifo(fifo)
+    p = subprocess.run([ECHOD, "--check-config", "--config", fifo],
+                       capture_output=True, text=True, timeout=scaled(30))
+    assert p.returncode == 66 and p.stderr == \
+        "echod: not reading %s: not a regular file\n" % fifo, p
+
+
+def test():
+    fifo_refused()
+    reload_serves_on()
 
 
 run(test)
