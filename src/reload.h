@@ -19,9 +19,8 @@
  *                                       memfd before its exec; it adopts)
  *
  * The pre-flight's answer is read on the main loop, which serves on
- * meanwhile, and so is the wait for PROXY headers (tried again every
- * RELOAD_RETRY_MS).  SIGHUPs during all that make one more reload once
- * this one is over (sent again to the process: pending and blocked, it
+ * meanwhile.  SIGHUPs during it make one more reload once this one is
+ * over (sent again to the process: pending and blocked, it
  * survives the exec); a SIGTERM drains at once and the reload is dropped.
  * Signals are blocked and read from a signalfd one at a time (server.c):
  * one arriving while the loops are paused for the hand-off stays pending
