@@ -22,6 +22,7 @@ main(int argc, char **argv)
 	struct config conf;
 	struct server *srv;
 	struct metrics *metrics = NULL;
+	unsigned n;
 	int rc;
 
 	evmem_install();
@@ -58,8 +59,8 @@ main(int argc, char **argv)
 	}
 	rc = reload_inherited() ? reload_adopt(srv) : listener_open_all(srv);
 	/* The listen changes a reload makes; what fails is logged. */
-	if (rc == 0 && reload_adopted())
-		(void)listener_apply(srv);
+	if (rc == 0 && reload_adopted() && (n = listener_apply(srv)) > 0)
+		reload_note("cannot listen on %u addresses added", n);
 	if (rc != 0 ||
 	    (rc = metrics_open(server_base(srv), &conf.metrics, srv, &metrics)) != 0)
 		goto out;

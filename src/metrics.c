@@ -653,6 +653,7 @@ metrics_open_one(struct metrics *m, const struct addr_spec *spec,
 	if (!reloaded)
 		return rc;
 	log_err("reload: serving on without metrics on %s", text);
+	reload_note("no metrics on %s", text);
 	return 0;
 }
 

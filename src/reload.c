@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ static struct {
 	struct metrics_handed metrics[RELOAD_METRICS_MAX];
 	size_t		  nmetrics;	/* for metrics_open to take */
 	const struct metrics *serving;	/* this image's, to hand over */
+	char		  note[256];	/* what a reload left out, or "" */
 } rl = { .exe_fd = -1, .fd = -1, .prev_exe_fd = -1, .conf_fd = -1 };
 
 /*
@@ -616,9 +618,25 @@ reload_settled(evutil_socket_t fd, short what, void *arg)
 		reloadctl_answer(0, "%s", rl.back_why);
 		return;
 	}
-	log_notice("reloaded: echod %s serves on, clients paused %s",
-	    ECHOD_VERSION, dur);
-	reloadctl_answer(1, "reloaded: clients paused %s", dur);
+	log_notice("reloaded: echod %s serves on, clients paused %s%s%s",
+	    ECHOD_VERSION, dur, rl.note[0] ? "; " : "", rl.note);
+	reloadctl_answer(1, "reloaded: clients paused %s%s%s", dur,
+	    rl.note[0] ? "; " : "", rl.note);
+}
+
+void
+reload_note(const char *fmt, ...)
+{
+	size_t n = strlen(rl.note);
+	va_list ap;
+
+	if (n > 0 && n < sizeof(rl.note) - 2) {
+		memcpy(rl.note + n, ", ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(rl.note + n, sizeof(rl.note) - n, fmt, ap);
+	va_end(ap);
 }
 
 static void

@@ -59,6 +59,12 @@ int	reload_inherited(void);
 int	reload_give_back(int rc, const char *why);
 /* Serves what was handed over; returns 0 or an exit status. */
 int	reload_adopt(struct server *srv);
+/*
+ * After adoption: something the new settings name that could not be
+ * served (an address), said with the "reloaded:" line and the answer.
+ */
+void	reload_note(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
 /* Whether this image serves what a previous one handed over. */
 int	reload_adopted(void);
 /*

@@ -74,6 +74,15 @@ def echo(s, data):
     assert got == data, (got, data)
 
 
+def refused(addr):
+    """Whether a TCP connection to addr is refused: nothing listens."""
+    try:
+        socket.create_connection(addr, timeout=5).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
 def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 

@@ -11,15 +11,7 @@ import socket
 
 from harness import tempdir
 from netaddr import free_port
-from reloadtest import Echod, echo, reload, run
-
-
-def refused(addr):
-    try:
-        socket.create_connection(addr, timeout=5).close()
-    except ConnectionRefusedError:
-        return True
-    return False
+from reloadtest import Echod, echo, refused, reload, run
 
 
 def test():
@@ -56,11 +48,18 @@ def test():
             "the Unix listener removed still has its socket file"
         echo(on_gone, b"after: its listener is gone, it stays")
         echo(on_unix, b"after: its listener is gone, it stays")
-        # Handed over again, on a listener that is closed; UDP added.
+        # Handed over again, on a listener that is closed; UDP added, and
+        # an address another process holds: left out, and said so.
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
         with open(conf, "a") as f:
-            f.write("listen = udp:127.0.0.1:%d\n" % kept)
+            f.write("listen = udp:127.0.0.1:%d\nlisten = 127.0.0.1:%d\n"
+                    % (kept, holder.getsockname()[1]))
         ok, line = reload(d)
         assert ok, line
+        assert "cannot listen on 1 addresses added" in line, line
+        holder.close()
         echo(on_gone, b"after a second reload")
         echo(on_unix, b"after a second reload")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:

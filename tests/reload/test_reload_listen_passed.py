@@ -9,15 +9,7 @@ import socket
 
 from harness import tempdir
 from netaddr import free_port
-from reloadtest import Echod, SkipTest, echo, reload, run
-
-
-def refused(addr):
-    try:
-        socket.create_connection(addr, timeout=5).close()
-    except ConnectionRefusedError:
-        return True
-    return False
+from reloadtest import Echod, SkipTest, echo, refused, reload, run
 
 
 def test():

@@ -44,6 +44,8 @@ def test():
         assert d.running(), "echod exited on the reload:\n" + \
             "\n".join(d.log().splitlines()[-4:])
         assert line is not None, "no outcome of the reload logged"
+        assert "reloaded: " in line, line
+        assert "no metrics on 127.0.0.1:%d" % taken in line, line
         client.sendall(b"after")
         assert client.recv(5) == b"after", "the client was closed"
         assert not d.grep(r" closed \(", start=start)
