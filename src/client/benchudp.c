@@ -357,16 +357,15 @@ usock_note_drops(struct usock *s, struct msghdr *h)
 			memcpy(&s->dropped, CMSG_DATA(cm), sizeof(s->dropped));
 }
 
-static void
-usock_readable(evutil_socket_t fd, short what, void *arg)
+/* Takes one batch of echoes; returns how many, or -1. */
+static int
+usock_receive(struct usock *s)
 {
-	struct usock *s = arg;
 	struct ubench *b = s->b;
 	uint64_t now;
 	unsigned i;
 	int got;
 
-	(void)what;
 	for (i = 0; i < UB_BATCH; i++) {
 		b->rio[i].iov_base = b->rbuf + i * (b->size + 1);
 		b->rio[i].iov_len = b->size + 1;
@@ -376,25 +375,35 @@ usock_readable(evutil_socket_t fd, short what, void *arg)
 		b->in[i].msg_hdr.msg_control = b->rcm[i].buf;
 		b->in[i].msg_hdr.msg_controllen = sizeof(b->rcm[i].buf);
 	}
-	got = recvmmsg(fd, b->in, UB_BATCH, MSG_DONTWAIT, NULL);
-	if (got == -1 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (got == -1) {
+	got = recvmmsg(s->fd, b->in, UB_BATCH, MSG_DONTWAIT, NULL);
+	if (got == -1 && errno != EINTR && errno != EAGAIN)
 		usock_fail(s, errno);
-		return;
-	}
+	if (got <= 0)
+		return -1;
 	now = clock_monotonic_us();
-	if (got > 0)
-		usock_note_drops(s, &b->in[got - 1].msg_hdr);
+	usock_note_drops(s, &b->in[got - 1].msg_hdr);
 	for (i = 0; i < (unsigned)got; i++)
 		usock_echo(s, b->rio[i].iov_base, b->in[i].msg_len,
 		    (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
+	return got;
+}
+
+static void
+usock_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct usock *s = arg;
+	struct ubench *b = s->b;
+
+	(void)fd;
+	(void)what;
+	if (usock_receive(s) == -1)
+		return;
 	if (b->phase == UB_DRAIN && b->outstanding == 0) {
 		ub_finish(b);
 		return;
 	}
 	if (b->conf->rate == 0)
-		usock_pump(s, now);
+		usock_pump(s, clock_monotonic_us());
 }
 
 static void
@@ -441,7 +450,7 @@ static void
 ub_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct ubench *b = arg;
-	uint64_t now = clock_monotonic_us();
+	uint64_t now;
 	struct usock *s;
 	size_t i;
 
@@ -449,8 +458,16 @@ ub_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (i = 0; i < b->n && b->phase != UB_DONE; i++) {
 		s = &b->socks[i];
+		/*
+		 * Echoes that came while this process was not running (a
+		 * stopped or starved client) are in the socket, not lost:
+		 * take them before counting what is overdue.
+		 */
+		while (s->fd != -1 && usock_receive(s) == UB_BATCH)
+			;
 		if (s->fd == -1)
 			continue;
+		now = clock_monotonic_us();
 		usock_sweep(s, now);
 		if (b->conf->rate == 0)
 			usock_pump(s, now);
