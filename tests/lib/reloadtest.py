@@ -63,6 +63,21 @@ def reload(d, signo=signal.SIGHUP, timeout=30):
     return "reloaded: " in line, line
 
 
+def reload_survived(d, timeout=20, tail=4):
+    """Sends SIGHUP; asserts echod still runs after it (an image that
+    cannot serve must not exit); returns the outcome line (None if none
+    was logged) and the log mark from before the signal."""
+    start = d.mark()
+    d.signal(signal.SIGHUP)
+    try:
+        line = d.wait_for(OUTCOME, timeout, start=start)
+    except AssertionError:
+        line = None
+    assert d.running(), "echod exited on the reload:\n" + \
+        "\n".join(d.log().splitlines()[-tail:])
+    return line, start
+
+
 def echo(s, data):
     """Sends data on s and reads its echo back, exactly."""
     s.sendall(data)
