@@ -22,6 +22,22 @@ from harness import ECHOD, WRAPPER, SkipTest, run  # noqa: F401
 SOURCES = ["127.0.0.%d" % i for i in range(2, 18)]
 
 
+def connect_at_once(addr, n):
+    """Starts n non-blocking connects to addr, from SOURCES in turn;
+    returns the sockets in order."""
+    socks = []
+    for i in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.bind((SOURCES[i % len(SOURCES)], 0))
+        err = s.connect_ex(addr)
+        if err not in (0, errno.EINPROGRESS):
+            s.close()
+            raise AssertionError("connect #%d: %s" % (i, errno.errorcode[err]))
+        socks.append(s)
+    return socks
+
+
 def bare():
     """Skips under ECHOD_WRAPPER: thousands of connections through
     valgrind prove nothing the e2e suite under valgrind does not."""

@@ -18,7 +18,6 @@ fills.  Against that code the test fails on the flood's own losses first
 closed without their echo); DRAIN is dropped when the pipe is still full
 as SIGTERM is handled.
 """
-import errno
 import re
 import selectors
 import signal
@@ -48,15 +47,9 @@ def accept_queue(port):
 
 
 def connect_all(addr, n):
-    socks = {}
-    for i in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setblocking(False)
-        s.bind((stresslib.SOURCES[i % len(stresslib.SOURCES)], 0))
-        err = s.connect_ex(addr)
-        assert err in (0, errno.EINPROGRESS), errno.errorcode[err]
-        socks[s] = [i, b"", False]    # number, echo so far, sent
-    return socks
+    # number, echo so far, sent
+    return {s: [i, b"", False]
+            for i, s in enumerate(stresslib.connect_at_once(addr, n))}
 
 
 def send_connected(socks):
